@@ -1,0 +1,11 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY hub ./hub
+COPY connectors ./connectors
+COPY schemas ./schemas
+COPY topics ./topics
+RUN pip install --no-cache-dir . && useradd --system hub
+USER hub
+ENV HUB_HOME=/tmp/hub
+CMD ["hub", "worker"]

@@ -1,0 +1,211 @@
+"""The one shared agent handler: decode, store once, dead-letter what is refused.
+
+Principles 2 and 4 of ARCHITECTURE.md live here and nowhere else. A batch of raw messages is
+decoded; the good ones are written with their inbox rows in ONE store transaction, the refused ones
+become dead letters written to the outbox in that same transaction. Transient store errors are
+retried with growing delays; a batch that fails for another reason is split until the message at
+fault is isolated and dead-lettered alone, so one poison message never blocks its neighbours.
+``handle`` never raises: Faust acks a message when an agent raises, which would lose it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import topics
+from hub.codec import AvroCodec
+from hub.errors import BadMessage, InvalidField, PermanentError, TransientError
+from hub.privacy import redact
+from hub.store import BatchOutcome, InboundMessage, OutboxMessage, Refusal, Store
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "hub-attempts"
+KEY_SCHEMA = "nl.inburgering.hub.CaseKey"
+DEAD_LETTER_SCHEMA = "nl.inburgering.hub.DeadLetter"
+
+Check = Callable[[InboundMessage], None]
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A message as the transport delivered it; ``topic`` is the logical (declared) name."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Mapping[str, bytes] = field(default_factory=dict)
+
+    @property
+    def position(self) -> str:
+        """topic/partition/offset, for logs and dead-letter ids."""
+        return f"{self.topic}/{self.partition}/{self.offset}"
+
+
+@dataclass(frozen=True)
+class HandleResult:
+    """What a batch came to; ``unstored`` dead letters must be sent to their topic directly."""
+
+    outcome: BatchOutcome
+    unstored: list[OutboxMessage]
+
+
+class BatchHandler:
+    """Turns batches of raw messages into store transactions for one consumer."""
+
+    def __init__(self, consumer: str, *, codec: AvroCodec, store: Store, check: Check | None = None,
+                 attempts: int = 5, backoff_s: float = 0.2,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.consumer = consumer
+        self._codec = codec
+        self._store = store
+        self._check = check
+        self._attempts = attempts
+        self._backoff_s = backoff_s
+        self._sleep = sleep
+
+    def handle(self, batch: Sequence[RawMessage]) -> HandleResult:
+        """Process one batch; never raises."""
+        accepted: list[InboundMessage] = []
+        refused: list[Refusal] = []
+        sources: dict[str, RawMessage] = {}
+        for raw in batch:
+            try:
+                inbound = self._decode(raw)
+                if self._check is not None:
+                    self._check(inbound)
+            except PermanentError as exc:
+                refused.append(self._refusal(raw, exc))
+            except Exception as exc:  # a bug in a check must not lose the message
+                log.exception("check_failed position=%s", raw.position)
+                refused.append(self._refusal(raw, exc))
+            else:
+                accepted.append(inbound)
+                sources[_position(inbound)] = raw
+        unstored: list[OutboxMessage] = []
+        outcome = self._commit(accepted, refused, sources, unstored)
+        return HandleResult(outcome, unstored)
+
+    def _decode(self, raw: RawMessage) -> InboundMessage:
+        spec = topics.by_name(raw.topic)
+        name, record = self._codec.decode(raw.value)
+        if name != spec.value_schema:
+            raise BadMessage(f"value schema {name} is not allowed on {raw.topic}")
+        key = self._decode_key(raw.key)
+        if not record.get("message_id"):
+            raise InvalidField("message_id", "missing")
+        if record.get("case_ref") != key["case_ref"]:
+            raise InvalidField("case_ref", "differs from the message key")
+        return InboundMessage(topic=raw.topic, partition=raw.partition, offset=raw.offset,
+                              message_id=str(record["message_id"]),
+                              case_ref=str(record["case_ref"]), kind=name, record=record)
+
+    def _decode_key(self, data: bytes | None) -> dict[str, Any]:
+        try:
+            name, key = self._codec.decode(data)
+        except BadMessage as exc:
+            raise type(exc)(f"key: {exc}") from exc
+        if name != KEY_SCHEMA:
+            raise BadMessage(f"key schema {name} is not {KEY_SCHEMA}")
+        return key
+
+    def _commit(self, accepted: list[InboundMessage], refused: list[Refusal],
+                sources: dict[str, RawMessage], unstored: list[OutboxMessage]) -> BatchOutcome:
+        try:
+            return self._with_retry(lambda: self._store.record_batch(self.consumer, accepted,
+                                                                     refused))
+        except TransientError as exc:
+            log.error("store_unavailable consumer=%s messages=%d error=%s", self.consumer,
+                      len(accepted) + len(refused), type(exc).__name__)
+            failed = [self._refusal(sources[_position(m)], exc, self._attempts) for m in accepted]
+            unstored.extend(r.dead_letter for r in [*refused, *failed])
+            return BatchOutcome(0, 0, len(unstored), 0)
+        except Exception as exc:
+            return self._isolate(accepted, refused, sources, unstored, exc)
+
+    def _isolate(self, accepted: list[InboundMessage], refused: list[Refusal],
+                 sources: dict[str, RawMessage], unstored: list[OutboxMessage],
+                 exc: Exception) -> BatchOutcome:
+        """Split a failing batch until the message at fault stands alone, then refuse it."""
+        if not accepted:
+            log.error("dead_letter_store_failed consumer=%s error=%s", self.consumer,
+                      type(exc).__name__)
+            unstored.extend(r.dead_letter for r in refused)
+            return BatchOutcome(0, 0, len(refused), 0)
+        if len(accepted) == 1:
+            log.warning("apply_failed consumer=%s error=%s", self.consumer, type(exc).__name__)
+            extra = [self._refusal(sources[_position(m)], exc) for m in accepted]
+            return self._commit([], [*refused, *extra], sources, unstored)
+        half = len(accepted) // 2
+        first = self._commit(accepted[:half], refused, sources, unstored)
+        second = self._commit(accepted[half:], [], sources, unstored)
+        return BatchOutcome(*(a + b for a, b in zip(_fields(first), _fields(second), strict=True)))
+
+    def _with_retry(self, action: Callable[[], BatchOutcome]) -> BatchOutcome:
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return action()
+            except TransientError:
+                if attempt == self._attempts:
+                    raise
+                log.warning("store_retry consumer=%s attempt=%d", self.consumer, attempt)
+                self._sleep(self._backoff_s * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    def _refusal(self, raw: RawMessage, exc: Exception, attempts: int | None = None) -> Refusal:
+        tries = attempts if attempts is not None else _attempts(raw) + 1
+        error = redact(str(exc))[:500] or type(exc).__name__
+        log.warning("dead_lettered consumer=%s position=%s error_type=%s", self.consumer,
+                    raw.position, type(exc).__name__)
+        case_ref, message_id = self._peek(raw)
+        record: dict[str, Any] = {
+            "message_id": f"dl:{self.consumer}:{raw.position}", "case_ref": case_ref,
+            "source": "hub", "produced_at": datetime.now(UTC), "consumer": self.consumer,
+            "source_topic": raw.topic, "source_partition": raw.partition,
+            "source_offset": raw.offset, "original_key": raw.key,
+            "original_value": raw.value or b"", "original_message_id": message_id,
+            "error_type": type(exc).__name__, "error_message": error, "attempts": tries,
+            "failed_at": datetime.now(UTC),
+        }
+        dead = OutboxMessage(
+            message_id=record["message_id"], topic=topics.dead_letter_of(raw.topic),
+            key=self._codec.encode(KEY_SCHEMA, {"case_ref": case_ref}),
+            value=self._codec.encode(DEAD_LETTER_SCHEMA, record))
+        return Refusal(topic=raw.topic, partition=raw.partition, offset=raw.offset,
+                       error_type=type(exc).__name__, error_message=error, attempts=tries,
+                       dead_letter=dead)
+
+    def _peek(self, raw: RawMessage) -> tuple[str, str | None]:
+        """Best-effort case reference and message id of a refused message."""
+        try:
+            _, record = self._codec.decode(raw.value)
+            return str(record.get("case_ref") or ""), str(record.get("message_id") or "") or None
+        except PermanentError:
+            pass
+        try:
+            return str(self._codec.decode(raw.key)[1].get("case_ref") or ""), None
+        except PermanentError:
+            return "", None
+
+
+def _attempts(raw: RawMessage) -> int:
+    value = raw.headers.get(ATTEMPTS_HEADER, b"0")
+    try:
+        return max(0, int(value.decode("ascii")))
+    except (UnicodeDecodeError, ValueError):
+        return 0
+
+
+def _position(message: InboundMessage) -> str:
+    return f"{message.topic}/{message.partition}/{message.offset}"
+
+
+def _fields(outcome: BatchOutcome) -> tuple[int, int, int, int]:
+    return (outcome.applied, outcome.duplicates, outcome.dead_lettered, outcome.views_changed)

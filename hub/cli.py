@@ -1,0 +1,174 @@
+"""The ``hub`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hub.errors import HubError
+from hub.settings import Settings, from_env
+
+app = typer.Typer(help="Integration hub for the Wet inburgering.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+topics_app = typer.Typer(help="The declared topics.", no_args_is_help=True)
+schemas_app = typer.Typer(help="The Avro schemas and their locked versions.", no_args_is_help=True)
+db_app = typer.Typer(help="The case store.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+app.add_typer(schemas_app, name="schemas")
+app.add_typer(db_app, name="db")
+out = Console()
+
+
+def _settings() -> Settings:
+    return from_env()
+
+
+@app.command()
+def broker(port: int = typer.Option(None, help="Port on 127.0.0.1 (default HUB_BROKER_PORT).")
+           ) -> None:
+    """Run the embedded Kafka-compatible broker (Tansu, memory only) until Ctrl-C."""
+    from hub.broker import EmbeddedBroker
+
+    settings = _settings()
+    embedded = EmbeddedBroker(port or settings.broker_port).start()
+    out.print(f"broker ready on {embedded.bootstrap} (pid {embedded.pid}); Ctrl-C stops it")
+    try:
+        embedded.wait()
+    except KeyboardInterrupt:
+        out.print("stopping broker ...")
+    finally:
+        embedded.stop()
+
+
+@topics_app.command("apply")
+def topics_apply() -> None:
+    """Create the declared topics that are missing; change nothing else."""
+    from hub.kafka_admin import apply_topics
+
+    settings = _settings()
+    result = asyncio.run(apply_topics(settings.kafka_bootstrap, settings.topic_suffix))
+    for name in result.created:
+        out.print(f"created  {name}")
+    out.print(f"{len(result.created)} created, {len(result.existing)} already there")
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """Print every declared topic with its schemas, partitions and dead-letter topic."""
+    import topics
+
+    table = Table("topic", "value schema", "partitions", "retention", "dead letters", "pii")
+    for spec in topics.TOPICS:
+        table.add_row(spec.name, spec.value_schema.rsplit(".", 1)[-1], str(spec.partitions),
+                      f"{spec.retention_ms // 86_400_000}d", spec.dead_letter or "-",
+                      "yes" if spec.pii else "no")
+    Console(width=200).print(table)
+
+
+@schemas_app.command("check")
+def schemas_check() -> None:
+    """Exit non-zero when a schema is not BACKWARD compatible with its locked versions."""
+    from hub.registry import check_compatibility
+
+    problems = check_compatibility()
+    for problem in problems:
+        out.print(f"[red]incompatible[/red] {problem}")
+    if problems:
+        raise typer.Exit(1)
+    out.print("all schemas are BACKWARD compatible with their locked versions")
+
+
+@schemas_app.command("lock")
+def schemas_lock() -> None:
+    """Record changed schemas as new locked versions (after the compatibility check)."""
+    from hub.registry import lock
+
+    added = lock()
+    for line in added:
+        out.print(f"locked {line}")
+    out.print(f"{len(added)} schema version(s) added")
+
+
+@db_app.callback()
+def db_group() -> None:
+    """The case store."""
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the case store to the latest revision."""
+    from hub.store import Store
+
+    settings = _settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    Store(settings.effective_database_url).close()
+    out.print(f"store at the latest revision: {settings.effective_database_url}")
+
+
+@app.command()
+def worker() -> None:
+    """Run the Faust worker with every agent (Ctrl-C stops it)."""
+    from hub.worker import run_worker
+
+    run_worker(_settings())
+
+
+@app.command()
+def up(demo: bool = typer.Option(False, help="Feed the demo scenario through the stack."),
+       port: int = typer.Option(None, help="Broker port (default HUB_BROKER_PORT)."),
+       exit_after_demo: bool = typer.Option(False, hidden=True)) -> None:
+    """Start broker, topics, store and worker as one process tree; Ctrl-C stops all."""
+    from dataclasses import replace
+
+    from hub.up import start_stack, wait_for_signal
+
+    settings = _settings()
+    if port:
+        settings = replace(settings, broker_port=port)
+    stack = start_stack(settings, out.print)
+    out.print(f"ready    pids {stack.pids()}  (Ctrl-C stops everything)")
+    if demo:
+        from hub.demo import run_demo
+
+        try:
+            run_demo(stack.settings, out.print)
+        except BaseException:
+            stack.stop(out.print)
+            raise
+        if exit_after_demo:
+            stack.stop(out.print)
+            return
+    wait_for_signal(stack, out.print)
+
+
+# Command groups that live beside their feature: each module has ``register(app)``.
+_COMMAND_MODULES: tuple[str, ...] = (
+    "connectors.cli",
+)
+
+
+def _register_plugins() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+_register_plugins()
+
+
+def main() -> None:
+    """Entry point: HubErrors become a one-line message and exit code 2."""
+    try:
+        app()
+    except HubError as exc:
+        print(f"error: {exc}", file=sys.stderr)  # one line, never wrapped
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The hub's error tree.
+
+Every error the hub raises on purpose descends from ``HubError``. The split that matters is
+whether trying again can help::
+
+    HubError
+     ├── PermanentError            retrying cannot help: dead-letter it
+     │    ├── BadMessage           bytes or record that do not fit the contract
+     │    │    ├── UnknownSchema   framing names a magic byte or schema id we do not know
+     │    │    └── InvalidField    a field the hub relies on is missing or wrong (names the field)
+     │    ├── UpstreamRejected     a partner said no (SOAP Fault, HTTP 4xx)
+     │    └── ConfigurationError   settings, rate tables or schemas are missing or inconsistent
+     └── TransientError            may succeed later: retry with backoff, then dead-letter
+          ├── UpstreamUnavailable  a partner timed out, answered 5xx or refused the connection
+          └── StoreBusy            the database was locked or unreachable
+
+Third-party exceptions are translated at the boundary (``raise X(...) from exc``) so callers only
+ever see this tree. Messages never contain a BSN: they name fields, not values.
+"""
+
+from __future__ import annotations
+
+
+class HubError(Exception):
+    """Root of every error the hub raises on purpose."""
+
+
+class PermanentError(HubError):
+    """Retrying cannot help; the input goes to a dead-letter topic or quarantine."""
+
+
+class BadMessage(PermanentError):
+    """The bytes or record do not fit the contract."""
+
+
+class UnknownSchema(BadMessage):
+    """The framing names a magic byte or schema id that is not known."""
+
+
+class InvalidField(BadMessage):
+    """A field the hub relies on is missing or invalid; the message names the field."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class UpstreamRejected(PermanentError):
+    """A partner refused the request (SOAP Fault, HTTP 4xx)."""
+
+
+class ConfigurationError(PermanentError):
+    """Settings, rate tables or schemas are missing or inconsistent."""
+
+
+class TransientError(HubError):
+    """May succeed later: retry with backoff, then dead-letter."""
+
+
+class UpstreamUnavailable(TransientError):
+    """A partner timed out, answered 5xx or refused the connection."""
+
+
+class StoreBusy(TransientError):
+    """The database was locked or could not be reached."""

@@ -1,0 +1,57 @@
+"""The one bootstrap: wires settings to the codec, the store and the rules."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+
+from hub.codec import AvroCodec
+from hub.privacy import BsnCipher
+from hub.reconcile.view import case_view
+from hub.registry import registry_from_settings
+from hub.settings import Settings
+from hub.store import Store
+
+
+@dataclass
+class Runtime:
+    """Adapters built once per process from one ``Settings``."""
+
+    settings: Settings
+
+    @cached_property
+    def codec(self) -> AvroCodec:
+        """Avro codec on the configured schema registry."""
+        return AvroCodec(registry_from_settings(self.settings))
+
+    @cached_property
+    def store(self) -> Store:
+        """The case store, migrated to the latest revision."""
+        self.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        return Store(self.settings.effective_database_url, projection=case_view)
+
+    @cached_property
+    def cipher(self) -> BsnCipher:
+        """BSN encryption under the configured keys."""
+        return BsnCipher.from_settings(self.settings)
+
+    @cached_property
+    def store_executor(self) -> ThreadPoolExecutor:
+        """One thread for store work: keeps blocking I/O off the event loop, writes serialised."""
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+
+    def physical(self, topic: str) -> str:
+        """The broker-side name of a declared topic."""
+        return topic + self.settings.topic_suffix
+
+    def logical(self, physical: str) -> str:
+        """The declared name of a broker-side topic."""
+        suffix = self.settings.topic_suffix
+        return physical[: -len(suffix)] if suffix and physical.endswith(suffix) else physical
+
+
+def configure_logging(level: str) -> None:
+    """Short event-name log lines; never payloads."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")

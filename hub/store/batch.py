@@ -1,0 +1,128 @@
+"""One consumer batch in one transaction: inbox, facts, views, dead letters, outbox.
+
+The inbox insert is the deduplication: ``INSERT .. ON CONFLICT DO NOTHING RETURNING`` names
+exactly the messages this consumer has not handled before, also when two workers race.
+Facts are deduplicated by message id across consumers the same way; only cases that got a
+new fact are re-projected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+
+from hub.store import models as m
+from hub.store.cache import FactCache
+from hub.store.jsonsafe import RawJson, dumps
+from hub.store.outbox import insert_outbox
+from hub.store.records import BatchOutcome, Fact, InboundMessage, OutboxMessage, Refusal
+from hub.store.sql import upsert_insert
+from hub.store.views import Rules, refresh
+
+T = TypeVar("T")
+APPLIED = "applied"
+DEAD_LETTERED = "dead_lettered"
+
+
+def record_batch(
+    conn: Connection, rules: Rules, consumer: str, accepted: Sequence[InboundMessage],
+    refused: Sequence[Refusal], outbox: Sequence[OutboxMessage], now: datetime,
+) -> BatchOutcome:
+    """Write one batch inside the caller's transaction and say what changed."""
+    fresh = _first_each(accepted, lambda msg: msg.message_id)
+    fresh_refused = _first_each(refused, lambda ref: ref.position_key)
+    new_keys = _claim(conn, consumer, fresh, fresh_refused, now)
+    applied = [msg for msg in fresh if msg.message_id in new_keys]
+    dead = [ref for ref in fresh_refused if ref.position_key in new_keys]
+    touched = _insert_facts(conn, rules.cache, applied, now)
+    views_changed = refresh(
+        conn, touched, rules, actor=f"consumer:{consumer}", action="case_view.update", now=now
+    )
+    _insert_refusals(conn, consumer, dead, now)
+    insert_outbox(conn, outbox, now)
+    duplicates = len(accepted) + len(refused) - len(applied) - len(dead)
+    return BatchOutcome(len(applied), duplicates, len(dead), views_changed)
+
+
+def _first_each(items: Sequence[T], key: Callable[[T], Hashable]) -> list[T]:
+    seen: set[Hashable] = set()
+    unique = []
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            unique.append(item)
+    return unique
+
+
+def _claim(
+    conn: Connection, consumer: str, accepted: Sequence[InboundMessage],
+    refused: Sequence[Refusal], now: datetime,
+) -> set[str]:
+    """Insert inbox rows; return the keys that were new for ``consumer``."""
+    rows = [_inbox_row(consumer, msg.message_id, msg, APPLIED, now) for msg in accepted]
+    rows += [_inbox_row(consumer, ref.position_key, ref, DEAD_LETTERED, now) for ref in refused]
+    if not rows:
+        return set()
+    rows.sort(key=lambda row: row["message_key"])  # one lock order for racing workers
+    stmt = (
+        upsert_insert(conn, m.inbox)
+        .on_conflict_do_nothing(index_elements=["consumer", "message_key"])
+        .returning(m.inbox.c.message_key)
+    )
+    return set(conn.execute(stmt, rows).scalars())
+
+
+def _inbox_row(
+    consumer: str, key: str, source: InboundMessage | Refusal, outcome: str, now: datetime
+) -> dict[str, Any]:
+    return {"consumer": consumer, "message_key": key, "source_topic": source.topic,
+            "source_partition": source.partition, "source_offset": source.offset,
+            "outcome": outcome, "processed_at": now}
+
+
+def _insert_facts(
+    conn: Connection, cache: FactCache, applied: Sequence[InboundMessage], now: datetime
+) -> set[str]:
+    """Store the facts not yet known under their message id; return the cases that got one."""
+    if not applied:
+        return set()
+    ordered = sorted(applied, key=lambda msg: msg.message_id)
+    texts = [RawJson(dumps(msg.record)) for msg in ordered]
+    rows = [
+        {"message_id": msg.message_id, "case_ref": msg.case_ref, "kind": msg.kind,
+         "source_topic": msg.topic, "source_partition": msg.partition,
+         "source_offset": msg.offset, "payload": text, "recorded_at": now}
+        for msg, text in zip(ordered, texts, strict=True)
+    ]
+    stmt = (
+        upsert_insert(conn, m.fact)
+        .on_conflict_do_nothing(index_elements=["message_id"])
+        .returning(m.fact.c.message_id, m.fact.c.case_ref)
+    )
+    stored = dict(conn.execute(stmt, rows).tuples().all())
+    # The projection is about to read these back: hand it the records we already hold.
+    for msg, text in zip(ordered, texts, strict=True):
+        if msg.message_id in stored:
+            cache.put(Fact(msg.message_id, msg.case_ref, msg.kind, msg.record, msg.topic,
+                           msg.partition, msg.offset), text)
+    return set(stored.values())
+
+
+def _insert_refusals(
+    conn: Connection, consumer: str, refused: Sequence[Refusal], now: datetime
+) -> None:
+    if not refused:
+        return
+    conn.execute(
+        m.dead_letter.insert(),
+        [{"consumer": consumer, "source_topic": ref.topic, "source_partition": ref.partition,
+          "source_offset": ref.offset, "error_type": ref.error_type,
+          "error_message": ref.error_message, "attempts": ref.attempts,
+          "outbox_message_id": ref.dead_letter.message_id, "created_at": now}
+         for ref in refused],
+    )
+    insert_outbox(conn, [ref.dead_letter for ref in refused], now)

@@ -1,0 +1,103 @@
+"""Engines, transactions and the translation of database errors into the hub's tree.
+
+Every JSON column goes through ``jsonsafe.dumps``/``loads``: callers hand in and get back
+Python values (bytes, dates, Decimal), the database holds canonical tagged JSON text.
+
+SQLite runs in WAL mode with ``synchronous=NORMAL``, foreign keys on and a busy timeout.
+Writers start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of
+failing on a read-to-write lock upgrade; readers use a plain deferred ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+
+from hub.errors import StoreBusy
+from hub.store import jsonsafe
+
+SQLITE_BUSY_TIMEOUT_S = 5.0
+_WRITE = "hub_write"
+# Primary SQLite result codes that mean "try again later", not "the code is wrong".
+_SQLITE_TRANSIENT = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR",
+                     "SQLITE_FULL", "SQLITE_PROTOCOL")
+_JSON = {"json_serializer": jsonsafe.dumps, "json_deserializer": jsonsafe.loads}
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the hub's SQLite settings, or pre-pinging for servers."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True, **_JSON)
+    connect_args: dict[str, Any] = {}
+    if "timeout" not in parsed.query:  # sqlite3's timeout is SQLite's busy_timeout
+        connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_S
+    engine = create_engine(parsed, connect_args=connect_args, **_JSON)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_on_begin)
+    cur = dbapi_connection.cursor()
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cur.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get(_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
+    """One database transaction: committed when the block ends, rolled back if it raises."""
+    with translate_errors(), engine.connect() as conn:
+        conn.execution_options(**{_WRITE: write})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Raise ``StoreBusy`` for locked, lost or unreachable databases; leave bugs alone."""
+    try:
+        yield
+    except sa_exc.TimeoutError as exc:
+        raise StoreBusy("no free database connection in the pool") from exc
+    except sa_exc.DBAPIError as exc:
+        if is_transient(exc):
+            raise StoreBusy(describe(exc)) from exc
+        raise
+
+
+def is_transient(exc: sa_exc.DBAPIError) -> bool:
+    """Whether retrying the transaction may help (lock, deadlock, lost or refused connection)."""
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, sa_exc.OperationalError):
+        return False
+    if not isinstance(exc.orig, sqlite3.Error):
+        return True  # psycopg: connection, deadlock, serialization, cancel, resources
+    name = getattr(exc.orig, "sqlite_errorname", "")
+    if name:
+        return name.startswith(_SQLITE_TRANSIENT)
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text or "unable to open" in text
+
+
+def describe(exc: sa_exc.DBAPIError) -> str:
+    """Driver error class and first line, never the statement or its parameters."""
+    first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+    return f"{type(exc.orig).__name__}: {first}"

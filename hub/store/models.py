@@ -1,0 +1,170 @@
+"""The store's tables as typed SQLAlchemy models (the hot path uses their ``__table__``).
+
+Columns named ``source_*`` say where a message was read: topic, partition, offset.
+JSON columns hold ``jsonsafe`` values (tagged bytes, dates, decimals).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# BIGINT on PostgreSQL; plain INTEGER on SQLite so the id stays the rowid alias.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class FactRow(Base):
+    """One fact the hub was told, deduplicated by message id across all consumers."""
+
+    __tablename__ = "fact"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    case_ref: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(200))
+    source_topic: Mapped[str] = mapped_column(String(249))
+    source_partition: Mapped[int] = mapped_column(Integer)
+    source_offset: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[Any] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseViewRow(Base):
+    """The case view: a pure function of the case's facts, versioned against lost updates."""
+
+    __tablename__ = "case_view"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
+
+    case_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    view: Mapped[Any] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class InboxRow(Base):
+    """A message a consumer has handled: the message id, or its position when refused."""
+
+    __tablename__ = "inbox"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
+
+    consumer: Mapped[str] = mapped_column(String(200), primary_key=True)
+    message_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    source_topic: Mapped[str] = mapped_column(String(249))
+    source_partition: Mapped[int] = mapped_column(Integer)
+    source_offset: Mapped[int] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(20))
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxEntry(Base):
+    """A message to publish after commit; the publisher retries it under the same id."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "published_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    topic: Mapped[str] = mapped_column(String(249))
+    key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DeadLetterRow(Base):
+    """The durable record of a refused message, next to its copy on the dead-letter topic."""
+
+    __tablename__ = "dead_letter"
+    __table_args__ = (
+        UniqueConstraint(
+            "consumer", "source_topic", "source_partition", "source_offset",
+            name="uq_dead_letter_position",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    consumer: Mapped[str] = mapped_column(String(200))
+    source_topic: Mapped[str] = mapped_column(String(249))
+    source_partition: Mapped[int] = mapped_column(Integer)
+    source_offset: Mapped[int] = mapped_column(BigInteger)
+    error_type: Mapped[str] = mapped_column(String(200))
+    error_message: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    outbox_message_id: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Who changed what, with the old and new value (one row per view write or operator act)."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index(None, "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    entity: Mapped[str] = mapped_column(String(100))
+    entity_id: Mapped[str] = mapped_column(String(400))
+    old: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
+    new: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CursorRow(Base):
+    """A connector's pull cursor (last seen id, timestamp or token)."""
+
+    __tablename__ = "cursor"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+metadata = Base.metadata
+fact = _table(FactRow)
+case_view = _table(CaseViewRow)
+inbox = _table(InboxRow)
+outbox = _table(OutboxEntry)
+dead_letter = _table(DeadLetterRow)
+audit = _table(AuditRow)
+cursor = _table(CursorRow)
+
+TABLES = {t.name: t for t in (fact, case_view, inbox, outbox, dead_letter, audit, cursor)}

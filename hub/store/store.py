@@ -1,0 +1,152 @@
+"""The ``Store``: the hub's authoritative state behind one small, synchronous API.
+
+Every method is one transaction. Database trouble that may pass (locked, deadlocked,
+unreachable) surfaces as ``hub.errors.StoreBusy``; anything else is a bug and is not hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hub.store import batch, views
+from hub.store import models as m
+from hub.store import outbox as outbox_rows
+from hub.store.digest import content_hash
+from hub.store.engine import make_engine, transaction, translate_errors
+from hub.store.migrate import upgrade
+from hub.store.records import (
+    BatchOutcome,
+    Emitter,
+    Fact,
+    InboundMessage,
+    OutboxMessage,
+    OutboxRow,
+    Projection,
+    Refusal,
+    default_projection,
+    no_emitter,
+)
+from hub.store.sql import upsert_insert, utcnow
+
+REBUILD_ACTOR = "store:rebuild_views"
+
+
+class Store:
+    """Facts, case views, inbox, outbox, dead letters, audit trail and connector cursors."""
+
+    def __init__(
+        self, url: str, *, projection: Projection | None = None, emitter: Emitter | None = None,
+        migrate: bool = True,
+    ) -> None:
+        self._engine = make_engine(url)
+        self._rules = views.Rules(projection or default_projection, emitter or no_emitter)
+        if migrate:
+            with translate_errors():
+                upgrade(self._engine)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
+    def record_batch(
+        self, consumer: str, accepted: Sequence[InboundMessage],
+        refused: Sequence[Refusal] = (), outbox: Sequence[OutboxMessage] = (),
+    ) -> BatchOutcome:
+        """Apply a consumer's batch in one transaction (see ``hub.store.batch``)."""
+        if not (accepted or refused or outbox):
+            return BatchOutcome(0, 0, 0, 0)
+        with transaction(self._engine, write=True) as conn:
+            return batch.record_batch(
+                conn, self._rules, consumer, accepted, refused, outbox, utcnow()
+            )
+
+    def pending_outbox(self, limit: int = 500) -> list[OutboxRow]:
+        """Unpublished outbox rows, oldest first."""
+        with transaction(self._engine, write=False) as conn:
+            return outbox_rows.pending(conn, limit)
+
+    def mark_published(self, ids: Sequence[int]) -> None:
+        """Stamp outbox rows as published."""
+        if ids:
+            with transaction(self._engine, write=True) as conn:
+                outbox_rows.mark_published(conn, ids, utcnow())
+
+    def mark_failed(self, ids: Sequence[int], error: str) -> None:
+        """Count a failed publish attempt and keep the error."""
+        if ids:
+            with transaction(self._engine, write=True) as conn:
+                outbox_rows.mark_failed(conn, ids, error)
+
+    def facts_for(self, case_ref: str) -> list[Fact]:
+        """A case's facts in the projection's order, records restored to Python types."""
+        with transaction(self._engine, write=False) as conn:
+            return views.facts_by_case(conn, [case_ref], self._rules.cache)[case_ref]
+
+    def case_view(self, case_ref: str) -> dict[str, Any] | None:
+        """The stored view of a case, or None when the case has no facts yet."""
+        with transaction(self._engine, write=False) as conn:
+            stored = conn.scalar(
+                select(m.case_view.c.view).where(m.case_view.c.case_ref == case_ref)
+            )
+        return None if stored is None else dict(stored)
+
+    def count(self, table: str) -> int:
+        """Number of rows in one of the store's tables (``fact``, ``inbox``, ...)."""
+        if table not in m.TABLES:
+            raise ValueError(f"unknown table {table!r}; known: {', '.join(sorted(m.TABLES))}")
+        with transaction(self._engine, write=False) as conn:
+            return int(conn.scalar(select(func.count()).select_from(m.TABLES[table])) or 0)
+
+    def rebuild_views(self, batch_size: int = 1000) -> int:
+        """Re-project every case from its facts, ``batch_size`` cases per transaction."""
+        changed, after = 0, ""
+        while True:
+            with transaction(self._engine, write=True) as conn:
+                refs = list(conn.scalars(
+                    select(m.fact.c.case_ref).distinct()
+                    .where(m.fact.c.case_ref > after)
+                    .order_by(m.fact.c.case_ref).limit(batch_size)
+                ))
+                if not refs:
+                    return changed
+                changed += views.refresh(conn, refs, self._rules, actor=REBUILD_ACTOR,
+                                         action="case_view.rebuild", now=utcnow())
+            after = refs[-1]
+
+    def audit(
+        self, actor: str, action: str, entity: str, entity_id: str, *, old: Any = None,
+        new: Any = None, reason: str | None = None,
+    ) -> None:
+        """Write one audit row; ``old``/``new`` may hold anything ``jsonsafe`` can carry."""
+        with transaction(self._engine, write=True) as conn:
+            conn.execute(m.audit.insert().values(
+                at=utcnow(), actor=actor, action=action, entity=entity, entity_id=entity_id,
+                old=old, new=new, reason=reason,
+            ))
+
+    def get_cursor(self, name: str) -> str | None:
+        """A connector's saved pull cursor, or None."""
+        with transaction(self._engine, write=False) as conn:
+            return conn.scalar(select(m.cursor.c.value).where(m.cursor.c.name == name))
+
+    def set_cursor(self, name: str, value: str) -> None:
+        """Save a connector's pull cursor."""
+        now = utcnow()
+        with transaction(self._engine, write=True) as conn:
+            stmt = upsert_insert(conn, m.cursor).values(name=name, value=value, updated_at=now)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["name"], set_={"value": value, "updated_at": now}
+            ))
+
+    def content_hash(self) -> str:
+        """sha256 over facts, case views and dead letters (see ``hub.store.digest``)."""
+        with transaction(self._engine, write=False) as conn:
+            return content_hash(conn)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self._engine.dispose()

@@ -1,0 +1,19 @@
+"""``hub worker``: the Faust worker process."""
+
+from __future__ import annotations
+
+from faust import Worker
+
+from hub.app import create_app
+from hub.runtime import Runtime, configure_logging
+from hub.settings import Settings
+
+
+def run_worker(settings: Settings) -> None:
+    """Run a Faust worker with every agent until SIGTERM or Ctrl-C."""
+    configure_logging(settings.log_level)
+    runtime = Runtime(settings)
+    runtime.store  # noqa: B018 - migrate and fail fast before joining the group
+    app = create_app(runtime)
+    Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
+           override_logging=False).execute_from_commandline()
