@@ -8,8 +8,11 @@
     engine.py    engines, transactions, database errors -> StoreBusy
     batch.py     record_batch: inbox + facts + dead letters in one transaction
     views.py     re-projection, audit rows and emitted messages per changed view
+    cache.py     decoded facts kept between batches (facts never change)
     outbox.py    outbox writes and publisher bookkeeping
     digest.py    content_hash for crash-equivalence checks
+    sql.py       dialect helpers (ON CONFLICT inserts, IN lists, code-point ordering)
+    migrate.py   Alembic upgrade at start-up, one process at a time
 """
 
 from hub.store.records import (

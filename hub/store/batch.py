@@ -15,8 +15,6 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 
 from hub.store import models as m
-from hub.store.cache import FactCache
-from hub.store.jsonsafe import RawJson, dumps
 from hub.store.outbox import insert_outbox
 from hub.store.records import BatchOutcome, Fact, InboundMessage, OutboxMessage, Refusal
 from hub.store.sql import upsert_insert
@@ -30,21 +28,25 @@ DEAD_LETTERED = "dead_lettered"
 def record_batch(
     conn: Connection, rules: Rules, consumer: str, accepted: Sequence[InboundMessage],
     refused: Sequence[Refusal], outbox: Sequence[OutboxMessage], now: datetime,
-) -> BatchOutcome:
-    """Write one batch inside the caller's transaction and say what changed."""
+) -> tuple[BatchOutcome, list[Fact]]:
+    """Write one batch inside the caller's transaction: what changed, and the new facts.
+
+    The caller caches the new facts once the transaction has committed.
+    """
     fresh = _first_each(accepted, lambda msg: msg.message_id)
     fresh_refused = _first_each(refused, lambda ref: ref.position_key)
     new_keys = _claim(conn, consumer, fresh, fresh_refused, now)
     applied = [msg for msg in fresh if msg.message_id in new_keys]
     dead = [ref for ref in fresh_refused if ref.position_key in new_keys]
-    touched = _insert_facts(conn, rules.cache, applied, now)
+    new_facts = _insert_facts(conn, applied, now)
     views_changed = refresh(
-        conn, touched, rules, actor=f"consumer:{consumer}", action="case_view.update", now=now
+        conn, {fact.case_ref for fact in new_facts}, rules, actor=f"consumer:{consumer}",
+        action="case_view.update", now=now, pending={f.message_id: f for f in new_facts},
     )
     _insert_refusals(conn, consumer, dead, now)
     insert_outbox(conn, outbox, now)
     duplicates = len(accepted) + len(refused) - len(applied) - len(dead)
-    return BatchOutcome(len(applied), duplicates, len(dead), views_changed)
+    return BatchOutcome(len(applied), duplicates, len(dead), views_changed), new_facts
 
 
 def _first_each(items: Sequence[T], key: Callable[[T], Hashable]) -> list[T]:
@@ -85,31 +87,29 @@ def _inbox_row(
 
 
 def _insert_facts(
-    conn: Connection, cache: FactCache, applied: Sequence[InboundMessage], now: datetime
-) -> set[str]:
-    """Store the facts not yet known under their message id; return the cases that got one."""
+    conn: Connection, applied: Sequence[InboundMessage], now: datetime
+) -> list[Fact]:
+    """Store the facts not yet known under their message id; return those that were new."""
     if not applied:
-        return set()
-    ordered = sorted(applied, key=lambda msg: msg.message_id)
-    texts = [RawJson(dumps(msg.record)) for msg in ordered]
+        return []
+    ordered = sorted(applied, key=lambda msg: msg.message_id)  # one lock order for racers
     rows = [
         {"message_id": msg.message_id, "case_ref": msg.case_ref, "kind": msg.kind,
          "source_topic": msg.topic, "source_partition": msg.partition,
-         "source_offset": msg.offset, "payload": text, "recorded_at": now}
-        for msg, text in zip(ordered, texts, strict=True)
+         "source_offset": msg.offset, "payload": msg.record, "recorded_at": now}
+        for msg in ordered
     ]
     stmt = (
         upsert_insert(conn, m.fact)
         .on_conflict_do_nothing(index_elements=["message_id"])
-        .returning(m.fact.c.message_id, m.fact.c.case_ref)
+        .returning(m.fact.c.message_id)
     )
-    stored = dict(conn.execute(stmt, rows).tuples().all())
-    # The projection is about to read these back: hand it the records we already hold.
-    for msg, text in zip(ordered, texts, strict=True):
-        if msg.message_id in stored:
-            cache.put(Fact(msg.message_id, msg.case_ref, msg.kind, msg.record, msg.topic,
-                           msg.partition, msg.offset), text)
-    return set(stored.values())
+    stored = set(conn.execute(stmt, rows).scalars())
+    return [
+        Fact(msg.message_id, msg.case_ref, msg.kind, msg.record, msg.topic, msg.partition,
+             msg.offset)
+        for msg in ordered if msg.message_id in stored
+    ]
 
 
 def _insert_refusals(

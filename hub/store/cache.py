@@ -1,53 +1,57 @@
-"""Decoded facts kept between batches, so a busy case's history is not re-parsed each time.
+"""Decoded facts kept between batches, so a busy case's history is not re-read and re-parsed.
 
-Facts never change once stored, but an entry is only used when the stored row (JSON text
-included) is still exactly the row it was decoded from; a stale or rolled-back entry can therefore
-never leak into a view. Projections must not mutate the facts they are given.
+A fact never changes once committed (facts are insert-only, deduplicated by message id), so
+a cached fact stays right for as long as its row exists; the store asks the database which
+message ids a case has and only fetches the ones it does not hold. Only committed facts are
+cached: a batch's own new facts are added after its commit, never before, so a rolled-back
+batch leaves nothing behind here either. Projections must not mutate the facts they get.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 
-from hub.store.jsonsafe import loads
 from hub.store.records import Fact
 
-DEFAULT_CAPACITY = 20_000
+DEFAULT_CAPACITY = 100_000  # facts; roughly 1-2 KiB each for a typical decoded record
 
 
 class FactCache:
-    """A bounded map message id -> (payload text, decoded Fact); drops the oldest half when full."""
+    """A thread-safe, least-recently-used map message id -> decoded Fact."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._capacity = capacity
-        self._entries: dict[str, tuple[tuple[str, str, str, str, int, int], Fact]] = {}
+        self._entries: OrderedDict[str, Fact] = OrderedDict()
         self._lock = threading.Lock()
 
-    def fact(
-        self, message_id: str, case_ref: str, kind: str, payload: str, source_topic: str,
-        source_partition: int, source_offset: int,
-    ) -> Fact:
-        """The Fact for a stored row, decoded only when its text is not cached."""
-        hit = self._entries.get(message_id)
-        if hit is not None and hit[0] == (
-            payload, case_ref, kind, source_topic, source_partition, source_offset
-        ):
-            return hit[1]
-        fact = Fact(message_id, case_ref, kind, loads(payload), source_topic,
-                    source_partition, source_offset)
-        self.put(fact, payload)
-        return fact
+    def get_many(self, message_ids: Iterable[str]) -> dict[str, Fact]:
+        """The cached facts among ``message_ids``, by message id."""
+        found = {}
+        with self._lock:
+            for message_id in message_ids:
+                fact = self._entries.get(message_id)
+                if fact is not None:
+                    self._entries.move_to_end(message_id)
+                    found[message_id] = fact
+        return found
 
-    def put(self, fact: Fact, payload: str) -> None:
-        """Remember a fact whose record is already decoded (one just written, say)."""
-        if self._capacity > 0:
-            row = (payload, fact.case_ref, fact.kind, fact.source_topic, fact.source_partition,
-                   fact.source_offset)
-            with self._lock:
-                self._entries[fact.message_id] = (row, fact)
-                if len(self._entries) > self._capacity:
-                    self._evict()
+    def put(self, facts: Iterable[Fact]) -> None:
+        """Remember committed facts, forgetting the least recently used beyond capacity."""
+        if self._capacity <= 0:
+            return
+        with self._lock:
+            for fact in facts:
+                self._entries[fact.message_id] = fact
+                self._entries.move_to_end(fact.message_id)
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
 
-    def _evict(self) -> None:
-        keep = list(self._entries.items())[len(self._entries) // 2 :]
-        self._entries = dict(keep)
+    def clear(self) -> None:
+        """Forget everything (before a rebuild, say)."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

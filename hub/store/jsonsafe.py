@@ -105,6 +105,15 @@ def loads(text: str | bytes) -> Any:
 
 def _counted_tag(value: Any) -> dict[str, str]:
     _counter.tags += 1
+    kind = type(value)  # exact-type fast lanes for what Avro records hold; subclasses below
+    if kind is bytes:
+        return {"$b64": base64.b64encode(value).decode("ascii")}
+    if kind is datetime:
+        return {"$datetime": value.isoformat()}
+    if kind is date:
+        return {"$date": value.isoformat()}
+    if kind is Decimal:
+        return {"$decimal": str(value)}
     return _tag(value)
 
 

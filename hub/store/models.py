@@ -22,10 +22,37 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.type_api import _BindProcessorType
+from sqlalchemy.types import TypeDecorator
 
 # BIGINT on PostgreSQL; plain INTEGER on SQLite so the id stays the rowid alias.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+class Timestamp(TypeDecorator[datetime]):
+    """A timezone-aware timestamp that converts a batch's shared ``now`` once, not per row."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> _BindProcessorType[datetime] | None:
+        """The dialect's processor, remembering its last input (compared by identity)."""
+        process = super().bind_processor(dialect)
+        if process is None:
+            return None
+        memo: tuple[object, Any] = (object(), None)
+
+        def remembered(value: datetime | None) -> Any:
+            nonlocal memo
+            seen, result = memo  # one tuple: consistent even if threads interleave
+            if value is not seen:
+                result = process(value)
+                memo = (value, result)
+            return result
+
+        return remembered
+
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -46,16 +73,18 @@ class FactRow(Base):
     """One fact the hub was told, deduplicated by message id across all consumers."""
 
     __tablename__ = "fact"
+    # (case_ref, message_id): a case's message ids come from the index alone.
+    __table_args__ = (Index(None, "case_ref", "message_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    case_ref: Mapped[str] = mapped_column(String(64), index=True)
+    case_ref: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(200))
     source_topic: Mapped[str] = mapped_column(String(249))
     source_partition: Mapped[int] = mapped_column(Integer)
     source_offset: Mapped[int] = mapped_column(BigInteger)
     payload: Mapped[Any] = mapped_column(JSON)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class CaseViewRow(Base):
@@ -67,7 +96,7 @@ class CaseViewRow(Base):
     case_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
     view: Mapped[Any] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -84,7 +113,7 @@ class InboxRow(Base):
     source_partition: Mapped[int] = mapped_column(Integer)
     source_offset: Mapped[int] = mapped_column(BigInteger)
     outcome: Mapped[str] = mapped_column(String(20))
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class OutboxEntry(Base):
@@ -98,8 +127,8 @@ class OutboxEntry(Base):
     topic: Mapped[str] = mapped_column(String(249))
     key: Mapped[bytes | None] = mapped_column(LargeBinary)
     value: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    published_at: Mapped[datetime | None] = mapped_column(Timestamp)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 
@@ -124,7 +153,7 @@ class DeadLetterRow(Base):
     error_message: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer)
     outbox_message_id: Mapped[str] = mapped_column(String(200), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class AuditRow(Base):
@@ -134,7 +163,7 @@ class AuditRow(Base):
     __table_args__ = (Index(None, "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(Timestamp)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(100))
     entity: Mapped[str] = mapped_column(String(100))
@@ -151,7 +180,7 @@ class CursorRow(Base):
 
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 def _table(model: type[Base]) -> Table:

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select, update
 
 from hub.store import models as m
 from hub.store.records import OutboxMessage, OutboxRow
-from hub.store.sql import chunks, upsert_insert
+from hub.store.sql import among, chunks, upsert_insert
 
 MAX_ERROR_CHARS = 2000
 
@@ -48,7 +48,7 @@ def mark_published(conn: Connection, ids: Sequence[int], now: datetime) -> None:
     """Stamp ``ids`` as published."""
     for chunk in chunks(sorted(set(ids))):
         conn.execute(
-            update(m.outbox).where(m.outbox.c.id.in_(chunk)).values(published_at=now)
+            update(m.outbox).where(among(conn, m.outbox.c.id, chunk)).values(published_at=now)
         )
 
 
@@ -57,6 +57,6 @@ def mark_failed(conn: Connection, ids: Sequence[int], error: str) -> None:
     for chunk in chunks(sorted(set(ids))):
         conn.execute(
             update(m.outbox)
-            .where(m.outbox.c.id.in_(chunk))
+            .where(among(conn, m.outbox.c.id, chunk))
             .values(attempts=m.outbox.c.attempts + 1, last_error=error[:MAX_ERROR_CHARS])
         )

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 
 @dataclass(frozen=True)
 class InboundMessage:
-    """A decoded message an agent accepted; its record becomes a fact."""
+    """A decoded message an agent accepted; its record becomes a fact.
+
+    ``record`` is the decoded Avro value (dicts with str keys, lists, bytes, dates, Decimal):
+    the projection sees it as given in this batch and as read back later, so it must be what
+    ``jsonsafe`` round-trips exactly (no tuples, no non-str keys).
+    """
 
     topic: str
     partition: int
@@ -84,7 +90,9 @@ class OutboxRow:
 
 
 Projection = Callable[[str, Sequence[Fact]], dict[str, Any]]
-"""(case_ref, facts sorted by (kind, message_id)) -> the case view (JSON-safe dict)."""
+"""(case_ref, facts sorted by (kind, message_id)) -> the case view (JSON-safe dict).
+
+Must be pure and must not mutate the facts: they may be shared with the store's cache."""
 
 Emitter = Callable[[str, dict[str, Any] | None, dict[str, Any]], Sequence[OutboxMessage]]
 """(case_ref, old view or None, new view) -> messages to put in the outbox; may be empty."""
@@ -95,9 +103,8 @@ def position_key(topic: str, partition: int, offset: int) -> str:
     return f"pos:{topic}/{partition}/{offset}"
 
 
-def fact_order(fact: Fact) -> tuple[str, str]:
-    """The deterministic order in which a projection sees a case's facts."""
-    return (fact.kind, fact.message_id)
+fact_order: Callable[[Fact], tuple[str, str]] = attrgetter("kind", "message_id")
+"""The deterministic order in which a projection sees a case's facts: (kind, message_id)."""
 
 
 def default_projection(case_ref: str, facts: Sequence[Fact]) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from hub.store import batch, views
 from hub.store import models as m
 from hub.store import outbox as outbox_rows
+from hub.store.cache import FactCache
 from hub.store.digest import content_hash
-from hub.store.engine import make_engine, transaction, translate_errors
+from hub.store.engine import make_engine, transaction
 from hub.store.migrate import upgrade
 from hub.store.records import (
     BatchOutcome,
@@ -44,8 +45,11 @@ class Store:
         self._engine = make_engine(url)
         self._rules = views.Rules(projection or default_projection, emitter or no_emitter)
         if migrate:
-            with translate_errors():
+            try:
                 upgrade(self._engine)
+            except BaseException:
+                self._engine.dispose()
+                raise
 
     @property
     def dialect(self) -> str:
@@ -60,9 +64,11 @@ class Store:
         if not (accepted or refused or outbox):
             return BatchOutcome(0, 0, 0, 0)
         with transaction(self._engine, write=True) as conn:
-            return batch.record_batch(
+            outcome, new_facts = batch.record_batch(
                 conn, self._rules, consumer, accepted, refused, outbox, utcnow()
             )
+        self._rules.cache.put(new_facts)  # committed now
+        return outcome
 
     def pending_outbox(self, limit: int = 500) -> list[OutboxRow]:
         """Unpublished outbox rows, oldest first."""
@@ -83,8 +89,8 @@ class Store:
 
     def facts_for(self, case_ref: str) -> list[Fact]:
         """A case's facts in the projection's order, records restored to Python types."""
-        with transaction(self._engine, write=False) as conn:
-            return views.facts_by_case(conn, [case_ref], self._rules.cache)[case_ref]
+        with transaction(self._engine, write=False) as conn:  # fresh copies, never the cache's
+            return views.facts_by_case(conn, [case_ref], FactCache(capacity=0))[case_ref]
 
     def case_view(self, case_ref: str) -> dict[str, Any] | None:
         """The stored view of a case, or None when the case has no facts yet."""
@@ -103,6 +109,7 @@ class Store:
 
     def rebuild_views(self, batch_size: int = 1000) -> int:
         """Re-project every case from its facts, ``batch_size`` cases per transaction."""
+        self._rules.cache.clear()  # re-read every fact: a rebuild trusts nothing cached
         changed, after = 0, ""
         while True:
             with transaction(self._engine, write=True) as conn:

@@ -10,9 +10,10 @@ set. SQLite writers are serialised by ``BEGIN IMMEDIATE`` and need no lock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 from sqlalchemy import Connection, Text, bindparam, cast, select, text, update
 
@@ -22,7 +23,7 @@ from hub.store.cache import FactCache
 from hub.store.jsonsafe import RawJson, dumps, loads
 from hub.store.outbox import insert_outbox
 from hub.store.records import Emitter, Fact, OutboxMessage, Projection, fact_order, no_emitter
-from hub.store.sql import chunks
+from hub.store.sql import among, chunks
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
@@ -46,14 +47,17 @@ class _Change:
 
 def refresh(
     conn: Connection, case_refs: Iterable[str], rules: Rules, *, actor: str, action: str,
-    now: datetime,
+    now: datetime, pending: Mapping[str, Fact] = MappingProxyType({}),
 ) -> int:
-    """Re-project ``case_refs``; write, audit and emit every view that changed; count them."""
+    """Re-project ``case_refs``; write, audit and emit every view that changed; count them.
+
+    ``pending`` holds the facts this transaction wrote, by message id (not yet cacheable).
+    """
     refs = sorted(set(case_refs))
     lock_cases(conn, refs)
     changed = 0
     for chunk in chunks(refs):
-        changes = _changes(conn, chunk, rules)
+        changes = _changes(conn, chunk, rules, pending)
         _write_views(conn, changes, now)
         _write_audit(conn, changes, actor=actor, action=action, now=now)
         insert_outbox(conn, _emitted(changes, rules.emitter), now)
@@ -70,30 +74,54 @@ def lock_cases(conn: Connection, refs: Sequence[str]) -> None:
 
 
 def facts_by_case(
-    conn: Connection, refs: Sequence[str], cache: FactCache
+    conn: Connection, refs: Sequence[str], cache: FactCache,
+    pending: Mapping[str, Fact] = MappingProxyType({}),
 ) -> dict[str, list[Fact]]:
-    """Every fact of ``refs``, per case, in the projection's order."""
+    """Every fact of ``refs``, per case, in the projection's order.
+
+    The message ids come from an index-only scan; only facts neither ``pending`` (written by
+    this transaction) nor cached are read in full, and those are cached (they are committed).
+    """
     f = m.fact.c
-    stmt = select(
-        f.message_id, f.case_ref, f.kind, cast(f.payload, Text), f.source_topic,
-        f.source_partition, f.source_offset,
-    ).where(f.case_ref.in_(refs))
+    ids = conn.execute(select(f.case_ref, f.message_id).where(among(conn, f.case_ref, refs))).all()
+    known = cache.get_many([mid for _, mid in ids if mid not in pending])
     grouped: dict[str, list[Fact]] = {ref: [] for ref in refs}
-    for row in conn.execute(stmt):
-        grouped[row[1]].append(cache.fact(*row))
+    missing = []
+    for case_ref, message_id in ids:
+        fact = pending.get(message_id) or known.get(message_id)
+        if fact is None:
+            missing.append(message_id)
+        else:
+            grouped[case_ref].append(fact)
+    fetched = _read_facts(conn, missing)
+    cache.put(fetched)
+    for fact in fetched:
+        grouped[fact.case_ref].append(fact)
     for facts in grouped.values():
         facts.sort(key=fact_order)
     return grouped
 
 
-def _changes(conn: Connection, refs: Sequence[str], rules: Rules) -> list[_Change]:
-    facts = facts_by_case(conn, refs, rules.cache)
+def _read_facts(conn: Connection, message_ids: Sequence[str]) -> list[Fact]:
+    f = m.fact.c
+    facts: list[Fact] = []
+    for chunk in chunks(message_ids):
+        stmt = select(f.message_id, f.case_ref, f.kind, f.payload, f.source_topic,
+                      f.source_partition, f.source_offset).where(among(conn, f.message_id, chunk))
+        facts.extend(Fact(*row) for row in conn.execute(stmt))
+    return facts
+
+
+def _changes(
+    conn: Connection, refs: Sequence[str], rules: Rules, pending: Mapping[str, Fact]
+) -> list[_Change]:
+    facts = facts_by_case(conn, refs, rules.cache, pending)
     v = m.case_view.c
     stored = {
         row.case_ref: (row.view, row.version)
         for row in conn.execute(
             select(v.case_ref, cast(v.view, Text).label("view"), v.version)
-            .where(v.case_ref.in_(refs))
+            .where(among(conn, v.case_ref, refs))
         )
     }
     changes = []

@@ -10,18 +10,18 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, MetaData
 
 from hub.store.engine import make_engine
-from hub.store.models import metadata
+from hub.store.migrate import model_metadata
 
 config = context.config
 
 
-def _run(connection: Connection) -> None:
+def _run(connection: Connection, target_metadata: list[MetaData] | None) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
@@ -32,7 +32,7 @@ def _run(connection: Connection) -> None:
 def run_migrations_offline() -> None:
     """Emit SQL to stdout (``alembic upgrade head --sql``)."""
     context.configure(
-        url=_url(), target_metadata=metadata, literal_binds=True, compare_type=True
+        url=_url(), target_metadata=model_metadata(), literal_binds=True, compare_type=True
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -41,13 +41,13 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     """Migrate over the caller's connection, or one made from the configured URL."""
     given = config.attributes.get("connection")
-    if given is not None:
-        _run(given)
+    if given is not None:  # the hub upgrading itself: no models needed (nor imported)
+        _run(given, None)
         return
     engine = make_engine(_url())
     try:
         with engine.begin() as connection:
-            _run(connection)
+            _run(connection, model_metadata())  # the command line: autogenerate, check
     finally:
         engine.dispose()
 

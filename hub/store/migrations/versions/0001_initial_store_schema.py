@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fact")),
         sa.UniqueConstraint("message_id", name=op.f("uq_fact_message_id")),
     )
-    op.create_index(op.f("ix_fact_case_ref"), "fact", ["case_ref"])
+    op.create_index(op.f("ix_fact_case_ref_message_id"), "fact", ["case_ref", "message_id"])
     op.create_table(
         "case_view",
         sa.Column("case_ref", sa.String(length=64), nullable=False),
