@@ -16,10 +16,11 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import topics
 from hub.errors import HubError, PermanentError
@@ -86,6 +87,17 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     async def run_once(self) -> int:
         """One exchange with the partner; returns how many messages it handled."""
+
+    @classmethod
+    def demo_partner(cls, runtime: Runtime) -> contextlib.AbstractAsyncContextManager[
+            dict[str, Any]]:
+        """For ``--demo``: start a fake partner; yields keyword arguments for the constructor."""
+        return _no_partner()
+
+
+@contextlib.asynccontextmanager
+async def _no_partner() -> AsyncIterator[dict[str, Any]]:
+    yield {}
 
 
 @dataclass

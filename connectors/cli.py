@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -36,21 +37,28 @@ def list_connectors() -> None:
 
 
 @connectors_app.command("run")
-def run(names: list[str] = typer.Argument(None, help="Connectors to run (default: all).")
-        ) -> None:
+def run(names: list[str] = typer.Argument(None, help="Connectors to run (default: all)."),
+        demo: bool = typer.Option(False, help="Start each connector's simulated partner with a "
+                                  "seeded scenario and point the connector at it.")) -> None:
     """Run connectors until Ctrl-C or SIGTERM, publishing their health."""
     settings = from_env()
     configure_logging(settings.log_level)
     runtime = Runtime(settings)
     chosen = names or sorted(CONNECTORS)
-    asyncio.run(_serve(runtime, chosen))
+    asyncio.run(_serve(runtime, chosen, demo=demo))
 
 
-async def _serve(runtime: Runtime, names: list[str]) -> None:
+async def _serve(runtime: Runtime, names: list[str], *, demo: bool = False) -> None:
     settings = runtime.settings
-    async with TopicWriter(settings.kafka_bootstrap, runtime.codec,
-                           suffix=settings.topic_suffix) as writer:
-        connectors = [connector_class(name)(runtime, writer) for name in names]
+    async with contextlib.AsyncExitStack() as partners, \
+            TopicWriter(settings.kafka_bootstrap, runtime.codec,
+                        suffix=settings.topic_suffix) as writer:
+        connectors = []
+        for name in names:
+            cls = connector_class(name)
+            options = await partners.enter_async_context(cls.demo_partner(runtime)) if demo \
+                else {}
+            connectors.append(cls(runtime, writer, **options))
         host = ConnectorHost(runtime, connectors, settings.var_dir / "connectors.health.json")
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

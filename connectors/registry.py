@@ -8,7 +8,9 @@ from connectors.base import Connector
 from hub.errors import ConfigurationError
 
 # name -> "module:Class". Each partner issue adds its connectors here.
-CONNECTORS: dict[str, str] = {}
+CONNECTORS: dict[str, str] = {
+    "duo": "connectors.duo.run:DuoConnector",
+}
 
 
 def connector_class(name: str) -> type[Connector]:

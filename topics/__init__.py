@@ -63,6 +63,10 @@ VERHUIZING = "inburgering.isam.verhuizing.v1"
 GESPREK = "inburgering.isam.gesprek.v1"
 PIB_VOUCHER = "inburgering.isam.pib-voucher.v1"
 BETALING = "inburgering.financieel.betaling.v1"
+ISI_TRAJECT = "inburgering.isi.traject.v1"
+ISI_EXAMENRESULTAAT = "inburgering.isi.examenresultaat.v1"
+ISI_PIB_BUDGET = "inburgering.isi.pib-budget.v1"
+ISI_PIB_VOUCHER = "inburgering.isi.pib-voucher.v1"
 
 # Outbound: hub -> partner.
 LBT_AANMELDING = "inburgering.hub.lbt-aanmelding.v1"
@@ -125,6 +129,13 @@ _PAIRS = (
     _inbound(VERHUIZING, "Verhuizing", "ISAM (from BRP): the person moved (msg 15)."),
     _inbound(GESPREK, "Gesprek", "ISAM: an intake or voortgangsgesprek took place (R18, R19)."),
     _inbound(PIB_VOUCHER, "PibVoucher", "Gemeente (ISAM): a PIB voucher or bonus (msg 17)."),
+    _inbound(ISI_TRAJECT, "LegacyTraject", "ISI: historic Wi2007/Wi2013 trajecten with provider "
+             "and amounts, from the bulk import (R22)."),
+    _inbound(ISI_EXAMENRESULTAAT, "Examenresultaat",
+             "ISI: historic exam results from the bulk import (msg 6)."),
+    _inbound(ISI_PIB_BUDGET, "PibBudget", "ISI: PIB budgets from the bulk import (R22)."),
+    _inbound(ISI_PIB_VOUCHER, "PibVoucher",
+             "ISI: PIB vouchers and bonuses from the bulk import (msg 17, R22)."),
     _inbound(BETALING, "Betaling", "Financial system: an invoice was paid (msg 16, camt.053).",
              pii=False),
     _outbound(LBT_AANMELDING, "LbtAanmelding", "To DUO: registration for the LBT (msg 3)."),

@@ -1,0 +1,1 @@
+"""DUO over Digikoppeling WUS: WSDL/XSD, signed zeep client, translators, simulator, connector."""
