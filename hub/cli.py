@@ -145,9 +145,22 @@ def up(demo: bool = typer.Option(False, help="Feed the demo scenario through the
     wait_for_signal(stack, out.print)
 
 
+@app.command()
+def bench(messages: str = typer.Option("10000,100000", help="Comma-separated sizes."),
+          driver: str = typer.Option("batch", help="Agent driver: batch or faust.")) -> None:
+    """Raw aiokafka loop vs the hub's path into the store, side by side on one broker."""
+    from benchmarks.bench import run
+
+    sizes = [int(size) for size in messages.split(",") if size.strip()]
+    out.print(f"hub bench: driver={driver}, sizes={sizes}, SQLite store, embedded Tansu broker")
+    run(sizes, driver, out.print)
+
+
 # Command groups that live beside their feature: each module has ``register(app)``.
 _COMMAND_MODULES: tuple[str, ...] = (
     "connectors.cli",
+    "connectors.isi.cli",
+    "hub.console.cli",
 )
 
 

@@ -100,9 +100,16 @@ def _as_bytes(value: object) -> bytes:
     return bytes(value)
 
 
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{8,9}(?!\d)")
+# A case reference is matched first and kept whole: its hex digits may hold a run of 8 or 9
+# decimal digits that happens to pass the eleven-test, and a case reference is no BSN.
+_CASE_REF_OR_DIGITS = re.compile(r"\bCR[0-9A-F]{30}\b|(?<!\d)\d{8,9}(?!\d)")
+
+
+def _mask(match: re.Match[str]) -> str:
+    text = match.group()
+    return "<bsn>" if is_valid_bsn(text) else text
 
 
 def redact(text: str) -> str:
     """Mask every 8- or 9-digit number passing the BSN test, for error texts and logs."""
-    return _NINE_DIGITS.sub(lambda m: "<bsn>" if is_valid_bsn(m.group()) else m.group(), text)
+    return _CASE_REF_OR_DIGITS.sub(_mask, text)

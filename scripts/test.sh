@@ -4,6 +4,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/ensure-postgres.sh
+bash scripts/ensure-chromium.sh
 status=0
 echo "== ruff"; .venv/bin/ruff check hub connectors schemas topics tests benchmarks || status=1
 echo "== mypy"; .venv/bin/mypy || status=1

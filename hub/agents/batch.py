@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from hub.agents.handler import BatchHandler, RawMessage
@@ -61,7 +61,7 @@ class BatchRecorder:
         finally:
             await consumer.stop()
 
-    async def _process(self, messages: list) -> None:  # type: ignore[type-arg]
+    async def _process(self, messages: list[ConsumerRecord[bytes, bytes]]) -> None:
         by_topic: dict[str, list[RawMessage]] = defaultdict(list)
         for m in messages:
             topic = self.runtime.logical(m.topic)

@@ -65,7 +65,8 @@ def test_encrypt_decrypt_and_key_rotation() -> None:
 def test_tampered_or_unknown_key_is_refused() -> None:
     cipher = BsnCipher(_keys("k1"), "k1")
     value = cipher.encrypt("111222333").as_record()
-    tampered = {**value, "ciphertext": bytes([value["ciphertext"][0] ^ 1]) + value["ciphertext"][1:]}  # type: ignore[index]
+    body: bytes = value["ciphertext"]  # type: ignore[assignment]
+    tampered = {**value, "ciphertext": bytes([body[0] ^ 1]) + body[1:]}
     with pytest.raises(InvalidField, match="does not decrypt"):
         cipher.decrypt(tampered)
     with pytest.raises(InvalidField, match="unknown key id"):
@@ -77,6 +78,12 @@ def test_tampered_or_unknown_key_is_refused() -> None:
 def test_redact_masks_only_numbers_that_pass_the_bsn_test() -> None:
     text = "case 111222333 and invoice 123456789 and 12345672"
     assert redact(text) == "case <bsn> and invoice 123456789 and <bsn>"
+
+
+def test_redact_keeps_a_case_reference_whole_even_when_its_digits_pass_the_bsn_test() -> None:
+    ref = "CR81402763F13E0C132207229DB0FCFE"
+    assert is_valid_bsn("132207229")
+    assert redact(f"case {ref} failed; bsn 132207229") == f"case {ref} failed; bsn <bsn>"
 
 
 def test_settings_keys_parse() -> None:

@@ -1,0 +1,157 @@
+"""``hub bench``: the hub's path into the store against a raw aiokafka loop, same broker, same run.
+
+Baseline: consume Avro records, decode, re-encode and produce them (no store). Hub: the same
+records through a real ``hub worker`` into the SQLite case store, measured from the first
+committed fact to the last. Both rates, their ratio and the worker's peak memory are printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+import topics
+from hub.broker import EmbeddedBroker, free_port
+from hub.demo import exam_results
+from hub.kafka_admin import apply_topics
+from hub.publish import TopicWriter
+from hub.runtime import Runtime
+from hub.settings import Settings, from_env
+from hub.store import Store
+
+Say = Callable[[str], None]
+VALUE = "nl.inburgering.hub.Examenresultaat"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One size's figures."""
+
+    messages: int
+    raw_rate: float
+    hub_rate: float
+    worker_peak_mib: float
+
+    @property
+    def ratio(self) -> float:
+        """Hub rate as a share of the raw loop's rate."""
+        return self.hub_rate / self.raw_rate if self.raw_rate else 0.0
+
+
+def records(settings: Settings, n: int) -> list[dict[str, Any]]:
+    """``n`` examenresultaten over 2,000 cases, each with its own message id."""
+    base = exam_results(settings, cases=2000, seed=1)
+    return [{**base[i % len(base)], "message_id": str(uuid.UUID(int=i + 1))} for i in range(n)]
+
+
+async def _produce(runtime: Runtime, topic: str, suffix: str, items: list[dict[str, Any]]) -> None:
+    async with TopicWriter(runtime.settings.kafka_bootstrap, runtime.codec,
+                           suffix=suffix) as writer:
+        for start in range(0, len(items), 5000):
+            await writer.send_many(topic, items[start:start + 5000])
+
+
+async def raw_loop(runtime: Runtime, suffix: str, n: int) -> float:
+    """Consume-decode-encode-produce with aiokafka and fastavro; returns messages per second."""
+    bootstrap = runtime.settings.kafka_bootstrap
+    source = topics.physical(topics.EXAMENRESULTAAT, suffix + ".raw")
+    target = topics.physical(topics.EXAMENRESULTAAT, suffix + ".raw-out")
+    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id="bench-raw" + suffix,
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                session_timeout_ms=10_000, max_poll_records=2000)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5,
+                                enable_idempotence=False)
+    await consumer.start()
+    await producer.start()
+    done, started = 0, 0.0
+    try:
+        while done < n:
+            fetched = await consumer.getmany(timeout_ms=500, max_records=2000)
+            if fetched and not started:
+                started = time.perf_counter()
+            futures = []
+            for batch in fetched.values():
+                for message in batch:
+                    _, record = runtime.codec.decode(message.value)
+                    futures.append(await producer.send(target, runtime.codec.encode(VALUE, record),
+                                                       key=message.key))
+            await asyncio.gather(*futures)
+            await consumer.commit()
+            done += len(futures)
+        return n / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+def hub_path(env: dict[str, str], n: int, db: str) -> tuple[float, float]:
+    """Run a real worker until ``n`` facts are committed; (messages per second, peak MiB)."""
+    store = Store(db)
+    log = open(Path(env["HUB_HOME"]) / "worker.log", "ab")  # noqa: SIM115
+    worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    first_at, first_count, peak = 0.0, 0, 0.0
+    try:
+        while (count := store.count("fact")) < n:
+            if count and not first_at:
+                first_at, first_count = time.perf_counter(), count
+            peak = max(peak, _peak_mib(worker.pid))
+            if worker.poll() is not None:
+                raise RuntimeError(f"worker exited; see {log.name}")
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - first_at
+        return (n - first_count) / elapsed, max(peak, _peak_mib(worker.pid))
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        store.close()
+
+
+def _peak_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run(sizes: list[int], driver: str, say: Say) -> list[Result]:
+    """Measure every size on one embedded broker; prints a line per size."""
+    results = []
+    with EmbeddedBroker(free_port()) as broker, tempfile.TemporaryDirectory() as home:
+        for n in sizes:
+            suffix = f".b{uuid.uuid4().hex[:6]}"
+            env = {**os.environ, "HUB_HOME": home, "HUB_KAFKA_BOOTSTRAP": broker.bootstrap,
+                   "HUB_TOPIC_SUFFIX": suffix, "HUB_AGENT_DRIVER": driver,
+                   "HUB_DATABASE_URL": f"sqlite:///{home}/bench{suffix}.db",
+                   "HUB_WORKER_WEB_PORT": str(free_port()), "HUB_LOG_LEVEL": "WARNING"}
+            runtime = Runtime(from_env(env))
+            items = records(runtime.settings, n)
+            asyncio.run(apply_topics(broker.bootstrap, suffix))
+            asyncio.run(apply_topics(broker.bootstrap, suffix + ".raw", [
+                topics.by_name(topics.EXAMENRESULTAAT)]))
+            asyncio.run(apply_topics(broker.bootstrap, suffix + ".raw-out", [
+                topics.by_name(topics.EXAMENRESULTAAT)]))
+            say(f"{n:>9,} messages: producing ...")
+            asyncio.run(_produce(runtime, topics.EXAMENRESULTAAT, suffix + ".raw", items))
+            raw = asyncio.run(raw_loop(runtime, suffix, n))
+            asyncio.run(_produce(runtime, topics.EXAMENRESULTAAT, suffix, items))
+            rate, peak = hub_path(env, n, env["HUB_DATABASE_URL"])
+            result = Result(n, raw, rate, peak)
+            results.append(result)
+            say(f"{n:>9,} messages: raw loop {raw:>8,.0f}/s | hub into store {rate:>8,.0f}/s | "
+                f"ratio {result.ratio:5.1%} | worker peak {peak:,.0f} MiB")
+    return results

@@ -1,0 +1,15 @@
+"""The operator console: web UI, JSON API, metrics and the operator CLI.
+
+::
+
+    config.py       ConsoleSettings (``HUB_CONSOLE_*``)
+    models.py       console_user and console_session tables (migration 0002 creates them)
+    auth.py         password hashing, users, sessions, roles
+    masking.py      decoded records with personal data masked; audited unmasking
+    kafka_views.py  topics, end offsets (Tansu-proof), consumer-group lag, tails
+    sampler.py      periodic snapshot: rates, lag, liveness, connector health, dead letters
+    redrive.py      dead letters back to their source topic, audited
+    metrics.py      Prometheus exposition of the latest snapshot
+    web.py          aiohttp app: login, CSRF, roles; api.py holds the JSON handlers
+    cli.py          ``hub console``, ``hub users``, ``hub lag``, ``hub dlq``, ``hub topics tail``
+"""

@@ -1,0 +1,210 @@
+"""The console's JSON API under ``/api/`` (authentication is done by ``web.guard``).
+
+Reads are open to every role. Re-drives need ``operator``; unmasking a BSN needs ``admin``
+and a reason, and is audited with how many BSNs were shown (never the BSNs themselves).
+Case lookups are audited too: who saw which case, when (DOMAIN R23).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+import topics
+from hub.console import store_reads
+from hub.console.auth import User
+from hub.console.masking import count_bsns, decode_masked, masked, unmask
+from hub.console.redrive import check_reason, redrive, select_letters
+from hub.console.sampler import DeadLetterEntry, iso
+from hub.errors import ConfigurationError, HubError
+
+if TYPE_CHECKING:
+    from hub.console.context import ConsoleContext
+
+CTX: web.AppKey[ConsoleContext] = web.AppKey("console", None)
+USER: web.RequestKey[User] = web.RequestKey("user", User)
+CSRF_DIGEST: web.RequestKey[str] = web.RequestKey("csrf_digest", str)
+routes = web.RouteTableDef()
+
+
+def _ctx(request: web.Request) -> ConsoleContext:
+    return request.app[CTX]
+
+
+def _require(request: web.Request, role: str) -> User:
+    user: User = request[USER]
+    if not user.may(role):
+        raise web.HTTPForbidden(text=f'{{"error": "needs role {role}"}}',
+                                content_type="application/json")
+    return user
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The JSON object sent, or 400."""
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text='{"error": "send a JSON object"}',
+                                 content_type="application/json") from exc
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text='{"error": "send a JSON object"}',
+                                 content_type="application/json")
+    return body
+
+
+def _number(request: web.Request, name: str, default: float) -> float:
+    try:
+        return float(request.query.get(name, default))
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=f'{{"error": "{name} must be a number"}}',
+                                 content_type="application/json") from exc
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    """The logged-in user."""
+    user: User | None = request.get(USER)
+    return web.json_response({"name": user.name, "role": user.role} if user else {})
+
+
+@routes.get("/api/overview")
+async def overview(request: web.Request) -> web.Response:
+    """Topics with rates, group lag, agents, connectors, dead letters per topic."""
+    max_age = _number(request, "max_age", 2.0)
+    return web.json_response(await _ctx(request).sampler.snapshot(max_age_s=max_age))
+
+
+@routes.get("/api/topics/{topic}/messages")
+async def topic_messages(request: web.Request) -> web.Response:
+    """The newest messages of a declared topic, decoded, personal data masked."""
+    ctx = _ctx(request)
+    name = request.match_info["topic"]
+    try:
+        topics.by_name(name)
+    except ConfigurationError as exc:
+        raise web.HTTPNotFound(text=str(exc)) from exc
+    limit = max(1, min(int(_number(request, "limit", 20)), 200))
+    tps = await ctx.views.partitions([topics.physical(name, ctx.hub.topic_suffix)])
+    records = await ctx.views.tail(tps, limit)
+    rows = [{"partition": r.partition, "offset": r.offset, "timestamp": r.timestamp,
+             "key": decode_masked(ctx.runtime.codec, r.key),
+             "value": decode_masked(ctx.runtime.codec, r.value)} for r in records[-limit:]]
+    return web.json_response({"topic": name, "messages": rows})
+
+
+def letter_row(ctx: ConsoleContext, entry: DeadLetterEntry,
+               history: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """A dead letter for the list: its error and source, and its re-drives with their fate."""
+    rec = entry.record
+    runs = history.get(entry.id, [])
+    status = "dead"
+    if runs and runs[-1]["to"]:
+        status = store_reads.fate(ctx.engine, str(rec["consumer"]), runs[-1]["to"],
+                                  rec.get("original_message_id"))
+    return {"id": entry.id, "dead_letter_topic": entry.dlt, "partition": entry.partition,
+            "offset": entry.offset, "case_ref": rec["case_ref"], "consumer": rec["consumer"],
+            "source_topic": rec["source_topic"], "source_partition": rec["source_partition"],
+            "source_offset": rec["source_offset"], "error_type": rec["error_type"],
+            "error_message": masked(rec["error_message"]), "attempts": rec["attempts"],
+            "failed_at": iso(rec["failed_at"]), "status": status,
+            "redrives": [{**run, "at": iso(run["at"])} for run in runs]}
+
+
+async def letters_view(ctx: ConsoleContext, topic: str | None = None) -> list[dict[str, Any]]:
+    """Every dead letter (optionally of one source topic), newest first."""
+    entries = list((await ctx.sampler.poll_letters()).values())
+    history = await asyncio.to_thread(store_reads.redrives, ctx.engine)
+    rows = await asyncio.to_thread(lambda: [letter_row(ctx, e, history) for e in entries
+                                            if topic in (None, e.record["source_topic"])])
+    return sorted(rows, key=lambda r: r["failed_at"] or "", reverse=True)
+
+
+@routes.get("/api/dead-letters")
+async def dead_letters(request: web.Request) -> web.Response:
+    """Dead letters with error, source and re-drive status."""
+    ctx = _ctx(request)
+    return web.json_response({"dead_letters": await letters_view(ctx, request.query.get("topic"))})
+
+
+@routes.get("/api/dead-letters/one")
+async def dead_letter(request: web.Request) -> web.Response:
+    """One dead letter with its original message decoded and masked."""
+    ctx = _ctx(request)
+    entry = (await ctx.sampler.poll_letters()).get(request.query.get("id", ""))
+    if entry is None:
+        raise web.HTTPNotFound(text='{"error": "no such dead letter"}',
+                               content_type="application/json")
+    history = await asyncio.to_thread(store_reads.redrives, ctx.engine)
+    row = await asyncio.to_thread(letter_row, ctx, entry, history)
+    row["original_key"] = decode_masked(ctx.runtime.codec, entry.record.get("original_key"))
+    row["original_value"] = decode_masked(ctx.runtime.codec, entry.record["original_value"])
+    return web.json_response(row)
+
+
+@routes.post("/api/dead-letters/redrive")
+async def redrive_letters(request: web.Request) -> web.Response:
+    """Re-drive one, several, a topic's or all dead letters; operators and admins only."""
+    user = _require(request, "operator")
+    ctx = _ctx(request)
+    body = await read_json(request)
+    try:
+        reason = check_reason(body.get("reason"))
+        letters = await ctx.sampler.poll_letters()
+        history = await asyncio.to_thread(store_reads.redrives, ctx.engine)
+        chosen = select_letters(letters.values(), ids=list(body.get("ids") or ()),
+                                topic=body.get("topic"), every=bool(body.get("all")),
+                                redriven=history,
+                                include_redriven=bool(body.get("include_redriven")))
+        done = await redrive(chosen, reason=reason, actor=f"console:{user.name}",
+                             bootstrap=ctx.hub.kafka_bootstrap, suffix=ctx.hub.topic_suffix,
+                             store=ctx.store)
+    except ConfigurationError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    except HubError as exc:
+        return web.json_response({"error": str(exc)}, status=503)
+    return web.json_response({"redriven": [vars(d) for d in done]})
+
+
+@routes.get("/api/cases/{case_ref}")
+async def case_lookup(request: web.Request) -> web.Response:
+    """The case view and its facts, masked; the lookup is audited."""
+    ctx, user = _ctx(request), request[USER]
+    ref = request.match_info["case_ref"]
+    view, facts = await asyncio.to_thread(_case, ctx, ref)
+    if view is None and not facts:
+        raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
+    await asyncio.to_thread(ctx.store.audit, f"console:{user.name}", "case.lookup", "case", ref)
+    return web.json_response({"case_ref": ref, "view": masked(view), "facts": masked(facts)})
+
+
+def _case(ctx: ConsoleContext, ref: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    facts = [{"message_id": f.message_id, "kind": f.kind, "source_topic": f.source_topic,
+              "source_partition": f.source_partition, "source_offset": f.source_offset,
+              "record": f.record} for f in ctx.store.facts_for(ref)]
+    return ctx.store.case_view(ref), facts
+
+
+@routes.post("/api/cases/{case_ref}/unmask")
+async def case_unmask(request: web.Request) -> web.Response:
+    """The case's facts with BSNs decrypted; admins only, reason required, audited."""
+    user = _require(request, "admin")
+    ctx, ref = _ctx(request), request.match_info["case_ref"]
+    body = await read_json(request)
+    try:
+        reason = check_reason(body.get("reason"))
+    except ConfigurationError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    view, facts = await asyncio.to_thread(_case, ctx, ref)
+    shown = count_bsns(facts) + count_bsns(view)
+    await asyncio.to_thread(ctx.store.audit, f"console:{user.name}", "bsn.unmask", "case", ref,
+                            new={"bsns_shown": shown}, reason=reason)
+    cipher = ctx.runtime.cipher
+    return web.json_response({"case_ref": ref, "view": unmask(view, cipher),
+                              "facts": unmask(facts, cipher)})
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the API routes."""
+    app.add_routes(routes)

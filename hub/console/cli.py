@@ -1,0 +1,202 @@
+"""Operator commands: ``hub console``, ``hub users``, ``hub lag``, ``hub dlq``, ``hub topics tail``.
+
+The CLI runs on the same code as the console. Its re-drives are audited with the OS user as
+actor (``cli:<user>``); its output masks personal data like the console does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hub.console.config import console_settings
+from hub.settings import from_env
+
+T = TypeVar("T")
+out = Console(width=200)
+users_app = typer.Typer(help="Console accounts (viewer, operator, admin).", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead letters: list, show, re-drive.", no_args_is_help=True)
+
+
+def _with_context(work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``work(ctx)`` with a started console context (no web server, no sampling loop)."""
+    from hub.console.context import ConsoleContext
+
+    async def run() -> T:
+        ctx = ConsoleContext.build(from_env(), console_settings())
+        await ctx.start()
+        try:
+            return await work(ctx)
+        finally:
+            await ctx.close()
+
+    return asyncio.run(run())
+
+
+def console(host: str = typer.Option(None, help="Address (default HUB_CONSOLE_HOST, 127.0.0.1)."),
+            port: int = typer.Option(None, help="Port (default HUB_CONSOLE_PORT, 8080).")) -> None:
+    """Serve the operator console and its JSON API (login required) until Ctrl-C."""
+    from aiohttp import web
+
+    from hub.console.context import ConsoleContext
+    from hub.console.web import make_app
+    from hub.runtime import configure_logging
+
+    hub, settings = from_env(), console_settings()
+    configure_logging(hub.log_level)
+    ctx = ConsoleContext.build(hub, settings)
+    bind = host or settings.host
+    out.print(f"console on http://{bind}:{port or hub.console_port}/ (Ctrl-C stops it)")
+    web.run_app(make_app(ctx), host=bind, port=port or hub.console_port, print=None,
+                access_log=None)
+
+
+@users_app.command("add")
+def users_add(name: str, role: str = typer.Option(..., help="viewer, operator or admin."),
+              password_stdin: bool = typer.Option(False, help="Read the password from stdin.")
+              ) -> None:
+    """Create an account (or reset its password and role); the password is prompted."""
+    from hub.console.auth import Accounts, check_role
+
+    check_role(role)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    hub = from_env()
+    hub.var_dir.mkdir(parents=True, exist_ok=True)
+    accounts = Accounts(hub.effective_database_url)
+    try:
+        user = accounts.add_user(name, password, role)
+    finally:
+        accounts.close()
+    out.print(f"user {user.name} ({user.role}) saved")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Print every account with its role."""
+    from hub.console.auth import Accounts
+
+    accounts = Accounts(from_env().effective_database_url)
+    try:
+        for user in accounts.users():
+            out.print(f"{user.name}\t{user.role}")
+    finally:
+        accounts.close()
+
+
+@users_app.command("remove")
+def users_remove(name: str) -> None:
+    """Delete an account and its sessions."""
+    from hub.console.auth import Accounts
+
+    accounts = Accounts(from_env().effective_database_url)
+    try:
+        found = accounts.remove_user(name)
+    finally:
+        accounts.close()
+    out.print(f"user {name} removed" if found else f"no user {name}")
+    if not found:
+        raise typer.Exit(1)
+
+
+def lag() -> None:
+    """Consumer lag per group and partition (end offsets corrected for the broker)."""
+    snap = _with_context(lambda ctx: ctx.sampler.snapshot(max_age_s=0))
+    table = Table("group", "topic", "partition", "committed", "end", "lag")
+    for group in snap["groups"]:
+        for p in group["partitions"]:
+            table.add_row(group["group"], p["topic"], str(p["partition"]), str(p["committed"]),
+                          str(p["end"]), str(p["lag"]))
+    out.print(table)
+    out.print(", ".join(f"{g['group']}: lag {g['lag']}" for g in snap["groups"]) or "no groups")
+
+
+@dlq_app.command("list")
+def dlq_list(topic: str = typer.Option(None, help="Only dead letters of this source topic."),
+             as_json: bool = typer.Option(False, "--json", help="One JSON document.")) -> None:
+    """Dead letters with their error, source, attempts and re-drive status."""
+    from hub.console.api import letters_view
+
+    rows = _with_context(lambda ctx: letters_view(ctx, topic))
+    if as_json:
+        print(json.dumps(rows, indent=2, default=str))
+        return
+    table = Table("source", "error", "attempts", "failed at", "status", "id")
+    for r in rows:
+        table.add_row(f"{r['source_topic']}/{r['source_partition']}/{r['source_offset']}",
+                      f"{r['error_type']}: {r['error_message']}"[:80], str(r["attempts"]),
+                      r["failed_at"] or "", r["status"], r["id"])
+    out.print(table)
+    out.print(f"{len(rows)} dead letter(s)")
+
+
+@dlq_app.command("show")
+def dlq_show(letter_id: str) -> None:
+    """One dead letter with its original message decoded and masked (JSON)."""
+    from hub.console.api import letter_row
+    from hub.console.masking import decode_masked
+    from hub.console.store_reads import redrives
+
+    async def work(ctx: Any) -> dict[str, Any] | None:
+        entry = (await ctx.sampler.poll_letters()).get(letter_id)
+        if entry is None:
+            return None
+        row = letter_row(ctx, entry, redrives(ctx.engine))
+        row["original_value"] = decode_masked(ctx.runtime.codec, entry.record["original_value"])
+        return row
+
+    row = _with_context(work)
+    if row is None:
+        out.print(f"no dead letter {letter_id}")
+        raise typer.Exit(1)
+    print(json.dumps(row, indent=2, default=str))
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(ids: list[str] = typer.Argument(None, help="Dead-letter ids (see dlq list)."),
+                reason: str = typer.Option(..., help="Why (mandatory; goes to the audit log)."),
+                every: bool = typer.Option(False, "--all", help="Every dead letter."),
+                topic: str = typer.Option(None, help="Every dead letter of this source topic."),
+                include_redriven: bool = typer.Option(False, help="Also those re-driven before.")
+                ) -> None:
+    """Send dead letters back to their source topic; each re-drive is audited."""
+    from hub.console.redrive import check_reason, redrive, select_letters
+    from hub.console.store_reads import redrives
+
+    check_reason(reason)
+    actor = f"cli:{getpass.getuser()}"
+
+    async def work(ctx: Any) -> list[Any]:
+        letters = await ctx.sampler.poll_letters()
+        chosen = select_letters(letters.values(), ids=ids or (), topic=topic, every=every,
+                                redriven=redrives(ctx.engine),
+                                include_redriven=include_redriven)
+        return await redrive(chosen, reason=reason, actor=actor,
+                             bootstrap=ctx.hub.kafka_bootstrap, suffix=ctx.hub.topic_suffix,
+                             store=ctx.store)
+
+    for done in _with_context(work):
+        out.print(f"re-driven {done.dead_letter} -> {done.topic}/{done.partition}/{done.offset}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the operator commands to the ``hub`` command."""
+    from hub.console.tail import topics_tail
+
+    app.command("console")(console)
+    app.command("lag")(lag)
+    app.add_typer(users_app, name="users")
+    app.add_typer(dlq_app, name="dlq")
+    for group in app.registered_groups:
+        if group.name == "topics" and group.typer_instance is not None:
+            group.typer_instance.command("tail")(topics_tail)

@@ -1,0 +1,189 @@
+"""The console's aiohttp application: login, sessions, CSRF, roles, pages, ``/metrics``.
+
+Anonymous requests reach exactly three things: ``GET /healthz`` (200 "ok"), the login form
+``GET /login`` (static, no data) and ``POST /api/login``. Everything else, the JSON API and
+``/metrics`` included, needs a session cookie (HttpOnly, SameSite=Strict); ``/metrics``
+also accepts ``Authorization: Bearer <HUB_CONSOLE_METRICS_TOKEN>`` when that is set.
+Every state-changing request must carry ``X-CSRF-Token`` equal to the session's CSRF token
+(handed to the page in the ``hub_csrf`` cookie) and, when the browser sends one, an
+``Origin`` of this host; the login itself must be JSON from this origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from importlib.resources import files
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from hub.console import api
+from hub.console.api import CSRF_DIGEST, CTX, USER
+from hub.console.auth import csrf_matches
+from hub.console.context import ConsoleContext
+from hub.console.metrics import CONTENT_TYPE
+
+log = logging.getLogger(__name__)
+SESSION_COOKIE = "hub_session"
+CSRF_COOKIE = "hub_csrf"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_ANONYMOUS = {("GET", "/healthz"), ("HEAD", "/healthz"), ("GET", "/login"),
+              ("POST", "/api/login")}
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+_STATIC = files("hub.console") / "static"
+_LOGIN_HTML = (_STATIC / "login.html").read_text()
+_LOGIN_JS = _LOGIN_HTML.split("<script>", 1)[1].split("</script>", 1)[0]
+_LOGIN_HASH = base64.b64encode(hashlib.sha256(_LOGIN_JS.encode()).digest()).decode()
+_CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Authenticate, check CSRF and origin, add security headers."""
+    if (request.method, request.path) not in _ANONYMOUS:
+        problem = await _authenticate(request)
+        if problem is not None:
+            return _headers(problem)
+        if request.method not in _SAFE and not _csrf_ok(request):
+            return _headers(web.json_response({"error": "CSRF token missing or wrong"},
+                                              status=403))
+    elif request.method == "POST" and not _same_origin(request):
+        return _headers(web.json_response({"error": "cross-origin login refused"}, status=403))
+    return _headers(await handler(request))
+
+
+async def _authenticate(request: web.Request) -> web.StreamResponse | None:
+    ctx: ConsoleContext = request.app[CTX]
+    if request.path == "/metrics" and _bearer_ok(request, ctx.settings.metrics_token):
+        return None
+    token = request.cookies.get(SESSION_COOKIE)
+    found = await asyncio.to_thread(ctx.accounts.session_user, token) if token else None
+    if found is None:
+        if request.path.startswith(("/api/", "/metrics")):
+            return web.json_response({"error": "login required"}, status=401)
+        raise web.HTTPFound("/login")
+    request[USER], request[CSRF_DIGEST] = found
+    return None
+
+
+def _bearer_ok(request: web.Request, token: str) -> bool:
+    given = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def _csrf_ok(request: web.Request) -> bool:
+    return _same_origin(request) and csrf_matches(request.get(CSRF_DIGEST, ""),
+                                                  request.headers.get("X-CSRF-Token"))
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host
+
+
+def _headers(response: web.StreamResponse) -> web.StreamResponse:
+    response.headers.setdefault("Content-Security-Policy", _CSP)
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """Liveness for container health checks: 200 "ok", nothing else."""
+    return web.Response(text="ok")
+
+
+async def login_page(_request: web.Request) -> web.Response:
+    """The login form (static; its one inline script is allowed by hash)."""
+    response = web.Response(text=_LOGIN_HTML, content_type="text/html")
+    response.headers["Content-Security-Policy"] = f"{_CSP}; script-src 'sha256-{_LOGIN_HASH}'"
+    return response
+
+
+async def login(request: web.Request) -> web.Response:
+    """JSON {name, password} -> session and CSRF cookies; every attempt is audited."""
+    ctx: ConsoleContext = request.app[CTX]
+    if request.content_type != "application/json":
+        return web.json_response({"error": "send JSON"}, status=415)
+    body = await api.read_json(request)
+    name, password = str(body.get("name", "")), str(body.get("password", ""))
+    user = await asyncio.to_thread(ctx.accounts.authenticate, name, password)
+    await asyncio.to_thread(ctx.store.audit, name[:100] or "?", "console.login" if user else
+                            "console.login_failed", "console_user", name[:100],
+                            new={"remote": request.remote})
+    if user is None:
+        return web.json_response({"error": "wrong name or password"}, status=401)
+    new = await asyncio.to_thread(ctx.accounts.open_session, user)
+    response = web.json_response({"name": user.name, "role": user.role})
+    max_age = ctx.settings.session_minutes * 60
+    secure = ctx.settings.secure_cookies
+    response.set_cookie(SESSION_COOKIE, new.token, max_age=max_age, httponly=True,
+                        samesite="Strict", secure=secure, path="/")
+    response.set_cookie(CSRF_COOKIE, new.csrf, max_age=max_age, httponly=False,
+                        samesite="Strict", secure=secure, path="/")
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    """End the session."""
+    ctx: ConsoleContext = request.app[CTX]
+    await asyncio.to_thread(ctx.accounts.close_session, request.cookies[SESSION_COOKIE])
+    response = web.json_response({"ok": True})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    response.del_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus exposition of the latest snapshot."""
+    ctx: ConsoleContext = request.app[CTX]
+    await ctx.sampler.snapshot(max_age_s=ctx.settings.sample_every_s)
+    return web.Response(body=ctx.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+
+async def page(request: web.Request) -> web.Response:
+    """The console page (after login)."""
+    return web.Response(text=(_STATIC / "index.html").read_text(), content_type="text/html")
+
+
+async def static(request: web.Request) -> web.Response:
+    """The console's script and style sheet (after login)."""
+    name = request.match_info["name"]
+    kinds = {"app.js": "application/javascript", "style.css": "text/css"}
+    if name not in kinds:
+        raise web.HTTPNotFound()
+    return web.Response(text=(_STATIC / name).read_text(), content_type=kinds[name])
+
+
+def make_app(ctx: ConsoleContext) -> web.Application:
+    """The console application around a ready ``ConsoleContext``."""
+    app = web.Application(middlewares=[guard], client_max_size=256 * 1024)
+    app[CTX] = ctx
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/login", login_page)
+    app.router.add_post("/api/login", login)
+    app.router.add_post("/api/logout", logout)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/", page)
+    app.router.add_get("/static/{name}", static)
+    api.add_routes(app)
+    app.on_startup.append(_start_sampling)
+    app.on_cleanup.append(_stop)
+    return app
+
+
+async def _start_sampling(app: web.Application) -> None:
+    ctx: ConsoleContext = app[CTX]
+    await ctx.start()
+    ctx.task = asyncio.create_task(ctx.sample_forever())
+
+
+async def _stop(app: web.Application) -> None:
+    await app[CTX].close()

@@ -1,0 +1,154 @@
+"""The console in headless Chromium: log in, see lag, re-drive a dead letter and see it
+processed; a viewer is refused the re-drive. Needs the Debian packages chromium and
+chromium-driver; without them this test fails (it never skips)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
+
+from hub.runtime import Runtime
+from hub.store import Store
+from hub.store import models as m
+from hub.store.engine import make_engine
+from tests.integration.conftest import HubEnv, stop_process, wait_until
+from tests.integration.console_support import (
+    EXAM,
+    PASSWORD,
+    add_user,
+    produce_broken_and_forged,
+    start_console,
+)
+
+pytestmark = pytest.mark.integration
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+FORGED = f"dl:record:{EXAM}:{EXAM}/0/999"
+METRICS_TOKEN = "prometheus-scrape-token-1234"
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    """Headless Chromium on a fresh profile; stopped afterwards."""
+    if not (Path(CHROMIUM).exists() and shutil.which(DRIVER)):
+        pytest.fail("headless Chromium is missing: apt-get install -y chromium chromium-driver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1400,1300",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def console(hub_env: HubEnv, worker: subprocess.Popen[bytes]) -> Iterator[str]:
+    """Users, a dead letter of each kind, and a running `hub console`; its URL."""
+    hub_env.env["HUB_CONSOLE_METRICS_TOKEN"] = METRICS_TOKEN
+    add_user(hub_env, "olga", "operator")
+    add_user(hub_env, "victor", "viewer")
+    produce_broken_and_forged(hub_env, Runtime(hub_env.settings()))
+    process, url = start_console(hub_env)
+    yield url
+    stop_process(process)
+
+
+def _login(driver: WebDriver, url: str, name: str) -> None:
+    driver.get(url + "/login")
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "submit").click()
+    WebDriverWait(driver, 20).until(lambda d: name in d.find_element(By.ID, "who").text)
+
+
+def _status(driver: WebDriver, letter: str) -> str:
+    found = driver.find_elements(By.XPATH, f"//input[@value='{letter}']/ancestor::tr//span")
+    return found[0].text if found else ""
+
+
+def _redrive(driver: WebDriver, letter: str, reason: str) -> str:
+    WebDriverWait(driver, 60).until(lambda d: _status(d, letter) != "")
+    driver.find_element(By.XPATH, f"//input[@value='{letter}']").click()
+    driver.find_element(By.ID, "reason").send_keys(reason)
+    driver.find_element(By.ID, "redrive").click()
+    result = driver.find_element(By.ID, "redrive-result")
+    WebDriverWait(driver, 20).until(lambda d: result.text != "")
+    return result.text
+
+
+def _snapshot_at(driver: WebDriver) -> datetime:
+    text = driver.find_element(By.ID, "status").text  # "Snapshot <iso> · ..."
+    return datetime.fromisoformat(text.split()[1]) if text.startswith("Snapshot") else \
+        datetime.min.replace(tzinfo=UTC)
+
+
+def _metrics(url: str) -> str:
+    request = urllib.request.Request(url + "/metrics",
+                                     headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return str(reply.read().decode())
+
+
+def _redrive_audit(url: str) -> list[tuple[str, str | None]]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(m.audit.c.actor, m.audit.c.reason)
+                            .where(m.audit.c.action == "dead_letter.redrive")).all()
+    engine.dispose()
+    return [(r.actor, r.reason) for r in rows]
+
+
+def test_operator_redrives_and_sees_it_processed_viewer_is_refused(
+        hub_env: HubEnv, console: str, browser: WebDriver, tmp_path: Path) -> None:
+    settings = hub_env.settings()
+    _login(browser, console, "victor")
+    assert "Refused" in _redrive(browser, FORGED, "viewer tries anyway")
+    assert "needs role operator" in browser.find_element(By.ID, "redrive-result").text
+    assert _redrive_audit(settings.effective_database_url) == []
+    browser.find_element(By.ID, "logout").click()
+    WebDriverWait(browser, 20).until(lambda d: d.current_url.endswith("/login"))
+
+    _login(browser, console, "olga")
+    WebDriverWait(browser, 60).until(
+        lambda d: "inburgering-hub" in d.find_element(By.ID, "lag").text)
+    assert _status(browser, FORGED) == "dead"
+    assert _redrive(browser, FORGED, "store was locked, retry") == "Re-driven: 1"
+    WebDriverWait(browser, 90).until(lambda d: _status(d, FORGED) == "processed")
+    assert _redrive_audit(settings.effective_database_url) == [
+        ("console:olga", "store was locked, retry")]
+    store = Store(settings.effective_database_url)
+    wait_until(lambda: store.count("fact") == 1)
+    store.close()
+    # a snapshot taken after the fact was stored: group caught up, agent alive, both listed
+    stored_at = datetime.now(UTC)
+    WebDriverWait(browser, 60).until(lambda d: _snapshot_at(d) > stored_at)
+    WebDriverWait(browser, 60).until(lambda d: "-record" in d.find_element(By.ID, "lag").text
+                                     and "caught up" in d.find_element(By.ID, "lag").text)
+    WebDriverWait(browser, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR,
+                                                                   "input.pick")) == 2)
+    agents = browser.find_element(By.ID, "agents").text
+    assert f"record:{EXAM}" in agents and "alive" in agents
+    metrics = _metrics(console)
+    assert f'hub_agent_processing_latency_seconds_count{{agent="record:{EXAM}"}} 1.0' in metrics
+    assert f'hub_dead_letters_total{{topic="{EXAM}"}} 2.0' in metrics
+    assert 'hub_consumer_group_lag{group="inburgering-hub' in metrics
+    browser.set_window_size(1400, 2400)
+    shot = tmp_path / "console.png"
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+    print(f"screenshot {shot}")
