@@ -2,7 +2,11 @@
 
 Baseline: consume Avro records, decode, re-encode and produce them (no store). Hub: the same
 records through a real ``hub worker`` into the SQLite case store, measured from the first
-committed fact to the last. Both rates, their ratio and the worker's peak memory are printed.
+committed fact to the last; then how long the projector needs until every case view reflects
+every fact ("views current"). Both rates, their ratio and the worker's peak memory are printed.
+
+The workload keeps a realistic history per case (DOMAIN §5: ~100 messages per case per year):
+``--facts-per-case`` (default 20) sets how many cases the messages are spread over.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class Result:
     messages: int
     raw_rate: float
     hub_rate: float
+    views_lag_s: float
     worker_peak_mib: float
 
     @property
@@ -49,9 +54,9 @@ class Result:
         return self.hub_rate / self.raw_rate if self.raw_rate else 0.0
 
 
-def records(settings: Settings, n: int) -> list[dict[str, Any]]:
-    """``n`` examenresultaten over 2,000 cases, each with its own message id."""
-    base = exam_results(settings, cases=2000, seed=1)
+def records(settings: Settings, n: int, facts_per_case: int) -> list[dict[str, Any]]:
+    """``n`` examenresultaten, ``facts_per_case`` per case, each with its own message id."""
+    base = exam_results(settings, cases=max(1, n // facts_per_case), seed=1)
     return [{**base[i % len(base)], "message_id": str(uuid.UUID(int=i + 1))} for i in range(n)]
 
 
@@ -95,8 +100,11 @@ async def raw_loop(runtime: Runtime, suffix: str, n: int) -> float:
         await producer.stop()
 
 
-def hub_path(env: dict[str, str], n: int, db: str) -> tuple[float, float]:
-    """Run a real worker until ``n`` facts are committed; (messages per second, peak MiB)."""
+def hub_path(env: dict[str, str], n: int, db: str) -> tuple[float, float, float]:
+    """Run a real worker until ``n`` facts are committed and every view is current.
+
+    Returns (facts committed per second, seconds from the last fact to current views, peak MiB).
+    """
     store = Store(db)
     log = open(Path(env["HUB_HOME"]) / "worker.log", "ab")  # noqa: SIM115
     worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], env=env, stdout=log,
@@ -110,8 +118,13 @@ def hub_path(env: dict[str, str], n: int, db: str) -> tuple[float, float]:
             if worker.poll() is not None:
                 raise RuntimeError(f"worker exited; see {log.name}")
             time.sleep(0.05)
-        elapsed = time.perf_counter() - first_at
-        return (n - first_count) / elapsed, max(peak, _peak_mib(worker.pid))
+        last_at = time.perf_counter()
+        while store.pending_projections():
+            peak = max(peak, _peak_mib(worker.pid))
+            time.sleep(0.05)
+        views_lag = time.perf_counter() - last_at
+        rate = (n - first_count) / (last_at - first_at)
+        return rate, views_lag, max(peak, _peak_mib(worker.pid))
     finally:
         worker.terminate()
         worker.wait(30)
@@ -128,7 +141,7 @@ def _peak_mib(pid: int) -> float:
     return 0.0
 
 
-def run(sizes: list[int], driver: str, say: Say) -> list[Result]:
+def run(sizes: list[int], driver: str, say: Say, facts_per_case: int = 20) -> list[Result]:
     """Measure every size on one embedded broker; prints a line per size."""
     results = []
     with EmbeddedBroker(free_port()) as broker, tempfile.TemporaryDirectory() as home:
@@ -139,7 +152,7 @@ def run(sizes: list[int], driver: str, say: Say) -> list[Result]:
                    "HUB_DATABASE_URL": f"sqlite:///{home}/bench{suffix}.db",
                    "HUB_WORKER_WEB_PORT": str(free_port()), "HUB_LOG_LEVEL": "WARNING"}
             runtime = Runtime(from_env(env))
-            items = records(runtime.settings, n)
+            items = records(runtime.settings, n, facts_per_case)
             asyncio.run(apply_topics(broker.bootstrap, suffix))
             asyncio.run(apply_topics(broker.bootstrap, suffix + ".raw", [
                 topics.by_name(topics.EXAMENRESULTAAT)]))
@@ -149,9 +162,10 @@ def run(sizes: list[int], driver: str, say: Say) -> list[Result]:
             asyncio.run(_produce(runtime, topics.EXAMENRESULTAAT, suffix + ".raw", items))
             raw = asyncio.run(raw_loop(runtime, suffix, n))
             asyncio.run(_produce(runtime, topics.EXAMENRESULTAAT, suffix, items))
-            rate, peak = hub_path(env, n, env["HUB_DATABASE_URL"])
-            result = Result(n, raw, rate, peak)
+            rate, views_lag, peak = hub_path(env, n, env["HUB_DATABASE_URL"])
+            result = Result(n, raw, rate, views_lag, peak)
             results.append(result)
             say(f"{n:>9,} messages: raw loop {raw:>8,.0f}/s | hub into store {rate:>8,.0f}/s | "
-                f"ratio {result.ratio:5.1%} | worker peak {peak:,.0f} MiB")
+                f"ratio {result.ratio:5.1%} | views current {views_lag:4.1f}s later | "
+                f"worker peak {peak:,.0f} MiB")
     return results

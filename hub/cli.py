@@ -147,13 +147,15 @@ def up(demo: bool = typer.Option(False, help="Feed the demo scenario through the
 
 @app.command()
 def bench(messages: str = typer.Option("10000,100000", help="Comma-separated sizes."),
-          driver: str = typer.Option("batch", help="Agent driver: batch or faust.")) -> None:
+          driver: str = typer.Option("batch", help="Agent driver: batch or faust."),
+          facts_per_case: int = typer.Option(20, help="Messages per case (history depth).")
+          ) -> None:
     """Raw aiokafka loop vs the hub's path into the store, side by side on one broker."""
     from benchmarks.bench import run
 
     sizes = [int(size) for size in messages.split(",") if size.strip()]
     out.print(f"hub bench: driver={driver}, sizes={sizes}, SQLite store, embedded Tansu broker")
-    run(sizes, driver, out.print)
+    run(sizes, driver, out.print, facts_per_case)
 
 
 # Command groups that live beside their feature: each module has ``register(app)``.

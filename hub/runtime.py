@@ -28,9 +28,10 @@ class Runtime:
 
     @cached_property
     def store(self) -> Store:
-        """The case store, migrated to the latest revision."""
+        """The case store, migrated; views are deferred to the worker's projector."""
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
-        return Store(self.settings.effective_database_url, projection=case_view)
+        return Store(self.settings.effective_database_url, projection=case_view,
+                     deferred_views=True)
 
     @cached_property
     def cipher(self) -> BsnCipher:

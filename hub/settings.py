@@ -45,6 +45,8 @@ class Settings:
     agent_driver: str = "batch"
     batch_size: int = 500
     batch_within_s: float = 0.2
+    projector_interval_s: float = 0.5
+    projector_cases: int = 2000
     retry_attempts: int = 5
     retry_backoff_s: float = 0.2
     log_level: str = "INFO"

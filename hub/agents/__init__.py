@@ -7,6 +7,7 @@ import faust
 from hub.agents.dead_letters import register_dead_letter_watch
 from hub.agents.facts import register_fact_agents
 from hub.agents.outbox import register_outbox_publisher
+from hub.agents.projector import register_projector
 from hub.runtime import Runtime
 
 
@@ -14,4 +15,5 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     """Register every agent and timer of the worker on ``app``."""
     register_fact_agents(app, runtime)
     register_dead_letter_watch(app, runtime)
+    register_projector(app, runtime)
     register_outbox_publisher(app, runtime)

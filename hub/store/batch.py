@@ -3,7 +3,9 @@
 The inbox insert is the deduplication: ``INSERT .. ON CONFLICT DO NOTHING RETURNING`` names
 exactly the messages this consumer has not handled before, also when two workers race.
 Facts are deduplicated by message id across consumers the same way; only cases that got a
-new fact are re-projected.
+new fact are re-projected: at once (inline), or marked dirty in this same transaction and
+projected later by ``views.project_dirty`` (deferred), which coalesces a busy case's facts
+into one projection.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from hub.store import models as m
 from hub.store.outbox import insert_outbox
 from hub.store.records import BatchOutcome, Fact, InboundMessage, OutboxMessage, Refusal
 from hub.store.sql import upsert_insert
-from hub.store.views import Rules, refresh
+from hub.store.views import Rules, mark_dirty, refresh
 
 T = TypeVar("T")
 APPLIED = "applied"
@@ -27,7 +29,8 @@ DEAD_LETTERED = "dead_lettered"
 
 def record_batch(
     conn: Connection, rules: Rules, consumer: str, accepted: Sequence[InboundMessage],
-    refused: Sequence[Refusal], outbox: Sequence[OutboxMessage], now: datetime,
+    refused: Sequence[Refusal], outbox: Sequence[OutboxMessage], now: datetime, *,
+    project: bool = True,
 ) -> tuple[BatchOutcome, list[Fact]]:
     """Write one batch inside the caller's transaction: what changed, and the new facts.
 
@@ -39,10 +42,15 @@ def record_batch(
     applied = [msg for msg in fresh if msg.message_id in new_keys]
     dead = [ref for ref in fresh_refused if ref.position_key in new_keys]
     new_facts = _insert_facts(conn, applied, now)
-    views_changed = refresh(
-        conn, {fact.case_ref for fact in new_facts}, rules, actor=f"consumer:{consumer}",
-        action="case_view.update", now=now, pending={f.message_id: f for f in new_facts},
-    )
+    touched = {fact.case_ref for fact in new_facts}
+    if project:
+        views_changed = refresh(
+            conn, touched, rules, actor=f"consumer:{consumer}", action="case_view.update",
+            now=now, pending={f.message_id: f for f in new_facts},
+        )
+    else:
+        mark_dirty(conn, touched, now)
+        views_changed = 0
     _insert_refusals(conn, consumer, dead, now)
     insert_outbox(conn, outbox, now)
     duplicates = len(accepted) + len(refused) - len(applied) - len(dead)

@@ -183,6 +183,20 @@ class CursorRow(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+class DirtyCaseRow(Base):
+    """A case with facts its stored view does not reflect yet (deferred projection).
+
+    Written in the transaction that stores the facts; removed in the transaction that writes
+    the view, only when ``token`` is unchanged (a newer mark keeps the case pending).
+    """
+
+    __tablename__ = "dirty_case"
+
+    case_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[int] = mapped_column(BigInteger)
+    marked_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -195,5 +209,7 @@ outbox = _table(OutboxEntry)
 dead_letter = _table(DeadLetterRow)
 audit = _table(AuditRow)
 cursor = _table(CursorRow)
+dirty_case = _table(DirtyCaseRow)
 
-TABLES = {t.name: t for t in (fact, case_view, inbox, outbox, dead_letter, audit, cursor)}
+TABLES = {t.name: t for t in (fact, case_view, inbox, outbox, dead_letter, audit, cursor,
+                              dirty_case)}

@@ -40,9 +40,10 @@ class Store:
 
     def __init__(
         self, url: str, *, projection: Projection | None = None, emitter: Emitter | None = None,
-        migrate: bool = True,
+        migrate: bool = True, deferred_views: bool = False,
     ) -> None:
         self._engine = make_engine(url)
+        self._deferred = deferred_views
         self._rules = views.Rules(projection or default_projection, emitter or no_emitter)
         if migrate:
             try:
@@ -60,15 +61,30 @@ class Store:
         self, consumer: str, accepted: Sequence[InboundMessage],
         refused: Sequence[Refusal] = (), outbox: Sequence[OutboxMessage] = (),
     ) -> BatchOutcome:
-        """Apply a consumer's batch in one transaction (see ``hub.store.batch``)."""
+        """Apply a consumer's batch in one transaction (see ``hub.store.batch``).
+
+        With ``deferred_views`` the touched cases are only marked; ``project_pending`` writes
+        their views (and what the views emit) later.
+        """
         if not (accepted or refused or outbox):
             return BatchOutcome(0, 0, 0, 0)
         with transaction(self._engine, write=True) as conn:
             outcome, new_facts = batch.record_batch(
-                conn, self._rules, consumer, accepted, refused, outbox, utcnow()
+                conn, self._rules, consumer, accepted, refused, outbox, utcnow(),
+                project=not self._deferred,
             )
         self._rules.cache.put(new_facts)  # committed now
         return outcome
+
+    def project_pending(self, limit: int = 2000) -> int:
+        """Project up to ``limit`` cases marked dirty, in one transaction; how many."""
+        with transaction(self._engine, write=True) as conn:
+            cases, _ = views.project_dirty(conn, self._rules, limit=limit, now=utcnow())
+        return cases
+
+    def pending_projections(self) -> int:
+        """How many cases have facts their stored view does not reflect yet."""
+        return self.count("dirty_case")
 
     def pending_outbox(self, limit: int = 500) -> list[OutboxRow]:
         """Unpublished outbox rows, oldest first."""

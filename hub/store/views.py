@@ -10,12 +10,13 @@ set. SQLite writers are serialised by ``BEGIN IMMEDIATE`` and need no lock.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
-from sqlalchemy import Connection, Text, bindparam, cast, select, text, update
+from sqlalchemy import Connection, Text, and_, bindparam, cast, delete, select, text, update
 
 from hub.errors import StoreBusy
 from hub.store import models as m
@@ -23,7 +24,7 @@ from hub.store.cache import FactCache
 from hub.store.jsonsafe import RawJson, dumps, loads
 from hub.store.outbox import insert_outbox
 from hub.store.records import Emitter, Fact, OutboxMessage, Projection, fact_order, no_emitter
-from hub.store.sql import among, chunks
+from hub.store.sql import among, chunks, upsert_insert
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
@@ -63,6 +64,40 @@ def refresh(
         insert_outbox(conn, _emitted(changes, rules.emitter), now)
         changed += len(changes)
     return changed
+
+
+def mark_dirty(conn: Connection, case_refs: Iterable[str], now: datetime) -> None:
+    """Mark cases for deferred projection; a fresh token supersedes any earlier mark."""
+    refs = sorted(set(case_refs))  # one lock order for racing workers
+    if not refs:
+        return
+    token = secrets.randbits(62)
+    stmt = upsert_insert(conn, m.dirty_case)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["case_ref"],
+        set_={"token": stmt.excluded.token, "marked_at": stmt.excluded.marked_at},
+    )
+    conn.execute(stmt, [{"case_ref": ref, "token": token, "marked_at": now} for ref in refs])
+
+
+def project_dirty(conn: Connection, rules: Rules, *, limit: int, now: datetime) -> tuple[int, int]:
+    """Project up to ``limit`` dirty cases and clear their marks: (cases, views changed).
+
+    A mark is cleared only if its token is the one read here: when a batch marks the case
+    again meanwhile (possible on PostgreSQL), the case stays dirty and is projected again.
+    """
+    d = m.dirty_case.c
+    marks = conn.execute(select(d.case_ref, d.token).order_by(d.case_ref).limit(limit)).all()
+    if not marks:
+        return 0, 0
+    changed = refresh(conn, [ref for ref, _ in marks], rules, actor="projector",
+                      action="case_view.update", now=now)
+    conn.execute(
+        delete(m.dirty_case).where(and_(d.case_ref == bindparam("ref"),
+                                        d.token == bindparam("tok"))),
+        [{"ref": ref, "tok": token} for ref, token in marks],
+    )
+    return len(marks), changed
 
 
 def lock_cases(conn: Connection, refs: Sequence[str]) -> None:

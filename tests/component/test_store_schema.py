@@ -26,6 +26,17 @@ from hub.store.migrate import (
 from hub.store.models import metadata
 from tests.component.test_store_support import message
 
+# Store tables that later migrations add (0003: deferred projection marks).
+LATER = {"dirty_case"}
+
+
+def _initial_metadata() -> MetaData:
+    initial = MetaData(naming_convention=metadata.naming_convention)
+    for table in metadata.tables.values():
+        if table.name not in LATER:
+            table.to_metadata(initial)
+    return initial
+
 
 def schema_diff(url: str) -> tuple[list[Any], str | None, set[str], list[MetaData]]:
     """(autogenerate diff against the models, revision, table names, metadata compared)."""
@@ -33,7 +44,7 @@ def schema_diff(url: str) -> tuple[list[Any], str | None, set[str], list[MetaDat
     try:
         with engine.connect() as conn:
             revision = current_revision(conn)
-            models = [metadata] if revision == "0001" else model_metadata()
+            models = [_initial_metadata()] if revision == "0001" else model_metadata()
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, models)  # type: ignore[arg-type]
         return diff, revision, set(inspect(engine).get_table_names()), models
@@ -52,7 +63,7 @@ def test_initial_migration_creates_exactly_the_store_tables(store_url: str) -> N
 
     assert revision == "0001"
     assert diff == []
-    assert tables == {*metadata.tables, "alembic_version"}
+    assert tables == {*metadata.tables, "alembic_version"} - LATER
 
 
 def test_head_matches_every_model(store_url: str) -> None:

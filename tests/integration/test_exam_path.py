@@ -64,8 +64,8 @@ def test_exam_result_stored_once_and_bad_bytes_dead_lettered(
     asyncio.run(_produce(hub_env, runtime, records))
 
     store = Store(settings.effective_database_url)
-    wait_until(lambda: store.count("fact") >= len(records) and store.count("dead_letter") >= 1,
-               timeout=90)
+    wait_until(lambda: store.count("fact") >= len(records) and store.count("dead_letter") >= 1
+               and store.pending_projections() == 0, timeout=90)  # views: the projector's
     assert store.count("fact") == len(records)  # the redelivered message added nothing
     assert store.count("dead_letter") == 1
     assert worker.poll() is None, "the worker must keep running after a bad message"
