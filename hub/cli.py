@@ -121,7 +121,10 @@ def worker() -> None:
 def up(demo: bool = typer.Option(False, help="Feed the demo scenario through the stack."),
        port: int = typer.Option(None, help="Broker port (default HUB_BROKER_PORT)."),
        exit_after_demo: bool = typer.Option(False, hidden=True)) -> None:
-    """Start broker, topics, store and worker as one process tree; Ctrl-C stops all."""
+    """Start broker, topics, store, worker and console as one process tree; Ctrl-C stops all.
+
+    With ``--demo`` the connectors run too, each with its simulated partner, and a demo
+    feed goes through the stack."""
     from dataclasses import replace
 
     from hub.up import start_stack, wait_for_signal
@@ -129,7 +132,7 @@ def up(demo: bool = typer.Option(False, help="Feed the demo scenario through the
     settings = _settings()
     if port:
         settings = replace(settings, broker_port=port)
-    stack = start_stack(settings, out.print)
+    stack = start_stack(settings, out.print, demo=demo)
     out.print(f"ready    pids {stack.pids()}  (Ctrl-C stops everything)")
     if demo:
         from hub.demo import run_demo

@@ -78,7 +78,8 @@ def run_demo(settings: Settings, say: Callable[[str], None], cases: int = 40,
     counts: dict[str, int] = {}
     while time.monotonic() < deadline:
         counts = {t: store.count(t) for t in ("fact", "case_view", "dead_letter", "inbox")}
-        if counts["fact"] >= len(records) and counts["dead_letter"] >= 1:
+        if (counts["fact"] >= len(records) and counts["dead_letter"] >= 1
+                and store.pending_projections() == 0):  # views are written by the projector
             break
         time.sleep(0.5)
     say(f"demo     store: {counts['fact']} facts, {counts['case_view']} case views, "

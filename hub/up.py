@@ -1,4 +1,5 @@
-"""``hub up``: broker, topics, store and worker as one process tree, stopped as one."""
+"""``hub up``: broker, topics, store, worker, console (and with ``--demo`` the connectors with
+their simulated partners) as one process tree, stopped as one."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hub.broker import EmbeddedBroker
+from hub.broker import EmbeddedBroker, free_port, port_in_use
 from hub.kafka_admin import apply_topics
 from hub.settings import Settings
 from hub.store import Store
@@ -68,8 +71,10 @@ class Stack:
         say(f"stopped broker (pid {pid})")
 
 
-def start_stack(settings: Settings, say: Say) -> Stack:
-    """Broker, topics, store migrations and the worker; prints where everything runs."""
+def start_stack(settings: Settings, say: Say, *, demo: bool = False,
+                console: bool = True) -> Stack:
+    """Broker, topics, store, worker and console; with ``demo`` also every connector with
+    its simulated partner. Prints where everything runs."""
     (settings.var_dir / "logs").mkdir(parents=True, exist_ok=True)
     broker = EmbeddedBroker(settings.broker_port, log_path=settings.var_dir / "logs" / "broker.log")
     broker.start()
@@ -83,10 +88,44 @@ def start_stack(settings: Settings, say: Say) -> Stack:
         say(f"store    {settings.effective_database_url}")
         worker = stack.spawn("worker", ["worker"])
         say(f"worker   pid {worker.process.pid}  log {worker.log}")
+        if demo:
+            partners = stack.spawn("connectors", ["connectors", "run", "--demo"])
+            say(f"partners connectors with simulated partners  pid {partners.process.pid}  "
+                f"log {partners.log}")
+        if console:
+            _start_console(stack, say)
     except BaseException:
         stack.stop(lambda _: None)
         raise
     return stack
+
+
+def _start_console(stack: Stack, say: Say) -> None:
+    settings = stack.settings
+    port = settings.console_port
+    if port_in_use("127.0.0.1", port):
+        port = free_port()
+        say(f"console  port {settings.console_port} is busy; using {port} "
+            "(set HUB_CONSOLE_PORT to choose)")
+    child = stack.spawn("console", ["console", "--host", "127.0.0.1", "--port", str(port)])
+    address = f"http://127.0.0.1:{port}/"
+    if _wait_http(address + "healthz", child.process, timeout=30.0):
+        say(f"console  {address}  pid {child.process.pid}  log {child.log}")
+    else:
+        say(f"console  did not answer on {address} within 30 s; see {child.log}")
+
+
+def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - localhost
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.3)
+    return False
 
 
 def wait_for_signal(stack: Stack, say: Say) -> None:

@@ -30,7 +30,9 @@ def _alive(pid: int) -> bool:
 def test_up_prints_where_everything_runs_and_ctrl_c_stops_every_child(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update({"HUB_HOME": str(tmp_path), "HUB_WORKER_WEB_PORT": str(free_port())})
+    console_port = free_port()
+    env.update({"HUB_HOME": str(tmp_path), "HUB_WORKER_WEB_PORT": str(free_port()),
+                "HUB_CONSOLE_PORT": str(console_port)})
     process = subprocess.Popen([sys.executable, "-m", "hub.cli", "up", "--port", str(port)],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
@@ -44,8 +46,9 @@ def test_up_prints_where_everything_runs_and_ctrl_c_stops_every_child(tmp_path: 
     match = re.search(r"pids (\{.*\})", output)
     assert match, output
     pids: dict[str, int] = ast.literal_eval(match.group(1))
-    assert set(pids) == {"broker", "worker"}
+    assert set(pids) == {"broker", "worker", "console"}
     assert f"127.0.0.1:{port}" in output and "topics" in output and "store" in output
+    assert f"console  http://127.0.0.1:{console_port}/" in output
     assert answers_kafka("127.0.0.1", port)
     assert all(_alive(pid) for pid in pids.values())
 
@@ -53,6 +56,6 @@ def test_up_prints_where_everything_runs_and_ctrl_c_stops_every_child(tmp_path: 
     process.send_signal(signal.SIGINT)
     rest, _ = process.communicate(timeout=60)
     assert process.returncode == 0, rest
-    assert "stopped worker" in rest and "stopped broker" in rest
+    assert "stopped worker" in rest and "stopped broker" in rest and "stopped console" in rest
     assert not any(_alive(pid) for pid in pids.values())
     assert not answers_kafka("127.0.0.1", port)
