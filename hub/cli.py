@@ -20,7 +20,7 @@ db_app = typer.Typer(help="The case store.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(db_app, name="db")
-out = Console()
+out = Console(soft_wrap=True)  # long lines (paths, pids) stay whole in logs and pipes
 
 
 def _settings() -> Settings:

@@ -93,15 +93,22 @@ def start_stack(settings: Settings, say: Say, *, demo: bool = False,
             say(f"partners connectors with simulated partners  pid {partners.process.pid}  "
                 f"log {partners.log}")
         if console:
-            _start_console(stack, say)
+            _start_console(stack, say, demo=demo)
     except BaseException:
         stack.stop(lambda _: None)
         raise
     return stack
 
 
-def _start_console(stack: Stack, say: Say) -> None:
+def _start_console(stack: Stack, say: Say, *, demo: bool) -> None:
     settings = stack.settings
+    if demo:
+        from hub.console.demo import demo_users_file, ensure_demo_users
+
+        created = ensure_demo_users(settings)
+        if created:
+            say(f"console  demo accounts {', '.join(name for name, _, _ in created)}; "
+                f"passwords in {demo_users_file(settings)}")
     port = settings.console_port
     if port_in_use("127.0.0.1", port):
         port = free_port()
@@ -119,7 +126,7 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> bo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - localhost
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return True
         except (urllib.error.URLError, OSError):

@@ -11,5 +11,8 @@
     redrive.py      dead letters back to their source topic, audited
     metrics.py      Prometheus exposition of the latest snapshot
     web.py          aiohttp app: login, CSRF, roles; api.py holds the JSON handlers
+    store_reads.py  read-only store queries: agent activity, latency, re-drive history
+    tail.py         ``hub topics tail``
     cli.py          ``hub console``, ``hub users``, ``hub lag``, ``hub dlq``, ``hub topics tail``
+    demo.py         ``ensure_demo_users`` for ``hub up --demo``
 """

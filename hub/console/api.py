@@ -2,12 +2,15 @@
 
 Reads are open to every role. Re-drives need ``operator``; unmasking a BSN needs ``admin``
 and a reason, and is audited with how many BSNs were shown (never the BSNs themselves).
-Case lookups are audited too: who saw which case, when (DOMAIN R23).
+Case lookups are audited too: who saw which case, when (DOMAIN R23); so is every request
+refused for its role (``console.refused``, a security event in BIO terms). Errors are JSON
+``{"error": ...}``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -33,11 +36,19 @@ def _ctx(request: web.Request) -> ConsoleContext:
     return request.app[CTX]
 
 
-def _require(request: web.Request, role: str) -> User:
+def _error(status: type[web.HTTPException], message: str) -> web.HTTPException:
+    """An HTTP error with a JSON body ``{"error": message}``."""
+    return status(text=json.dumps({"error": message}), content_type="application/json")
+
+
+async def _require(request: web.Request, role: str, action: str, entity_id: str) -> User:
+    """The user when their role is at least ``role``; else 403, and the refusal is audited."""
     user: User = request[USER]
     if not user.may(role):
-        raise web.HTTPForbidden(text=f'{{"error": "needs role {role}"}}',
-                                content_type="application/json")
+        await asyncio.to_thread(_ctx(request).store.audit, f"console:{user.name}",
+                                "console.refused", action, entity_id[:400],
+                                new={"role": user.role, "needs": role})
+        raise _error(web.HTTPForbidden, f"needs role {role}")
     return user
 
 
@@ -84,21 +95,42 @@ async def topic_messages(request: web.Request) -> web.Response:
     try:
         topics.by_name(name)
     except ConfigurationError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from exc
+        raise _error(web.HTTPNotFound, str(exc)) from exc
     limit = max(1, min(int(_number(request, "limit", 20)), 200))
     tps = await ctx.views.partitions([topics.physical(name, ctx.hub.topic_suffix)])
-    records = await ctx.views.tail(tps, limit)
+    if "partition" in request.query:  # page through one partition from an offset
+        part = int(_number(request, "partition", 0))
+        tps = [tp for tp in tps if tp.partition == part]
+        if not tps:
+            raise _error(web.HTTPNotFound, f"{name} has no partition {part}")
+        start = int(_number(request, "offset", 0))
+        records = await ctx.views.read(tps[0], start, limit)
+    else:
+        records = await ctx.views.tail(tps, limit)
     rows = [{"partition": r.partition, "offset": r.offset, "timestamp": r.timestamp,
              "key": decode_masked(ctx.runtime.codec, r.key),
              "value": decode_masked(ctx.runtime.codec, r.value)} for r in records[-limit:]]
     return web.json_response({"topic": name, "messages": rows})
 
 
+Position = tuple[Any, Any, Any]
+
+
+def origins(history: dict[str, list[dict[str, Any]]]) -> dict[Position, str]:
+    """Where each re-drive put its message (topic, partition, offset) -> re-driven letter."""
+    return {(run["to"].get("topic"), run["to"].get("partition"), run["to"].get("offset")): letter
+            for letter, runs in history.items() for run in runs if run["to"]}
+
+
 def letter_row(ctx: ConsoleContext, entry: DeadLetterEntry,
-               history: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """A dead letter for the list: its error and source, and its re-drives with their fate."""
+               history: dict[str, list[dict[str, Any]]],
+               index: dict[Position, str] | None = None) -> dict[str, Any]:
+    """A dead letter for the list: error, source, its re-drives with their fate, and the dead
+    letter it is the re-drive of (``redriven_from``) when it failed again after one."""
     rec = entry.record
     runs = history.get(entry.id, [])
+    index = origins(history) if index is None else index
+    came_from = index.get((rec["source_topic"], rec["source_partition"], rec["source_offset"]))
     status = "dead"
     if runs and runs[-1]["to"]:
         status = store_reads.fate(ctx.engine, str(rec["consumer"]), runs[-1]["to"],
@@ -108,7 +140,7 @@ def letter_row(ctx: ConsoleContext, entry: DeadLetterEntry,
             "source_topic": rec["source_topic"], "source_partition": rec["source_partition"],
             "source_offset": rec["source_offset"], "error_type": rec["error_type"],
             "error_message": masked(rec["error_message"]), "attempts": rec["attempts"],
-            "failed_at": iso(rec["failed_at"]), "status": status,
+            "failed_at": iso(rec["failed_at"]), "status": status, "redriven_from": came_from,
             "redrives": [{**run, "at": iso(run["at"])} for run in runs]}
 
 
@@ -116,7 +148,8 @@ async def letters_view(ctx: ConsoleContext, topic: str | None = None) -> list[di
     """Every dead letter (optionally of one source topic), newest first."""
     entries = list((await ctx.sampler.poll_letters()).values())
     history = await asyncio.to_thread(store_reads.redrives, ctx.engine)
-    rows = await asyncio.to_thread(lambda: [letter_row(ctx, e, history) for e in entries
+    index = origins(history)
+    rows = await asyncio.to_thread(lambda: [letter_row(ctx, e, history, index) for e in entries
                                             if topic in (None, e.record["source_topic"])])
     return sorted(rows, key=lambda r: r["failed_at"] or "", reverse=True)
 
@@ -134,8 +167,7 @@ async def dead_letter(request: web.Request) -> web.Response:
     ctx = _ctx(request)
     entry = (await ctx.sampler.poll_letters()).get(request.query.get("id", ""))
     if entry is None:
-        raise web.HTTPNotFound(text='{"error": "no such dead letter"}',
-                               content_type="application/json")
+        raise _error(web.HTTPNotFound, "no such dead letter")
     history = await asyncio.to_thread(store_reads.redrives, ctx.engine)
     row = await asyncio.to_thread(letter_row, ctx, entry, history)
     row["original_key"] = decode_masked(ctx.runtime.codec, entry.record.get("original_key"))
@@ -146,9 +178,10 @@ async def dead_letter(request: web.Request) -> web.Response:
 @routes.post("/api/dead-letters/redrive")
 async def redrive_letters(request: web.Request) -> web.Response:
     """Re-drive one, several, a topic's or all dead letters; operators and admins only."""
-    user = _require(request, "operator")
-    ctx = _ctx(request)
     body = await read_json(request)
+    user = await _require(request, "operator", "dead_letter", ",".join(
+        map(str, body.get("ids") or ())) or str(body.get("topic") or "all"))
+    ctx = _ctx(request)
     try:
         reason = check_reason(body.get("reason"))
         letters = await ctx.sampler.poll_letters()
@@ -174,7 +207,7 @@ async def case_lookup(request: web.Request) -> web.Response:
     ref = request.match_info["case_ref"]
     view, facts = await asyncio.to_thread(_case, ctx, ref)
     if view is None and not facts:
-        raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
+        raise _error(web.HTTPNotFound, "no such case")
     await asyncio.to_thread(ctx.store.audit, f"console:{user.name}", "case.lookup", "case", ref)
     return web.json_response({"case_ref": ref, "view": masked(view), "facts": masked(facts)})
 
@@ -189,8 +222,9 @@ def _case(ctx: ConsoleContext, ref: str) -> tuple[dict[str, Any] | None, list[di
 @routes.post("/api/cases/{case_ref}/unmask")
 async def case_unmask(request: web.Request) -> web.Response:
     """The case's facts with BSNs decrypted; admins only, reason required, audited."""
-    user = _require(request, "admin")
-    ctx, ref = _ctx(request), request.match_info["case_ref"]
+    ref = request.match_info["case_ref"]
+    user = await _require(request, "admin", "case", ref)
+    ctx = _ctx(request)
     body = await read_json(request)
     try:
         reason = check_reason(body.get("reason"))

@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from hub.console.config import console_settings
@@ -22,17 +24,25 @@ from hub.settings import from_env
 
 T = TypeVar("T")
 out = Console(width=200)
+err = Console(stderr=True)  # progress and status go to stderr, results to stdout
 users_app = typer.Typer(help="Console accounts (viewer, operator, admin).", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: list, show, re-drive.", no_args_is_help=True)
 
 
-def _with_context(work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run ``work(ctx)`` with a started console context (no web server, no sampling loop)."""
+def _with_context(work: Callable[[Any], Awaitable[T]], doing: str = "reading the broker") -> T:
+    """Run ``work(ctx)`` with a started console context (no web server, no sampling loop).
+
+    A broker that does not answer ends in one ``error:`` line (``hub.cli.main``) instead of
+    aiokafka's connection log; a spinner on stderr says what is being waited for.
+    """
     from hub.console.context import ConsoleContext
+
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
     async def run() -> T:
         ctx = ConsoleContext.build(from_env(), console_settings())
-        await ctx.start()
+        with err.status(f"{doing} at {ctx.hub.kafka_bootstrap} ..."):
+            await ctx.start()
         try:
             return await work(ctx)
         finally:
@@ -109,16 +119,34 @@ def users_remove(name: str) -> None:
         raise typer.Exit(1)
 
 
-def lag() -> None:
-    """Consumer lag per group and partition (end offsets corrected for the broker)."""
-    snap = _with_context(lambda ctx: ctx.sampler.snapshot(max_age_s=0))
+def lag(every: bool = typer.Option(False, "--all", help="Also partitions without messages."),
+        as_json: bool = typer.Option(False, "--json", help="The groups as one JSON document.")
+        ) -> None:
+    """Consumer lag per group and partition (end offsets corrected for the broker).
+
+    Lag is never negative; a partition of a followed topic without a commit counts from its
+    earliest offset. Partitions without messages are left out unless ``--all``.
+    """
+    snap = _with_context(lambda ctx: _snapshot(ctx))
+    if as_json:
+        print(json.dumps(snap["groups"], indent=2))
+        return
     table = Table("group", "topic", "partition", "committed", "end", "lag")
     for group in snap["groups"]:
         for p in group["partitions"]:
-            table.add_row(group["group"], p["topic"], str(p["partition"]), str(p["committed"]),
-                          str(p["end"]), str(p["lag"]))
+            if every or p["end"] > 0 or p["lag"] > 0:
+                table.add_row(group["group"], p["topic"], str(p["partition"]),
+                              "-" if p["committed"] is None else str(p["committed"]),
+                              str(p["end"]), str(p["lag"]),
+                              style="red" if p["lag"] and group["stalled"] else None)
     out.print(table)
-    out.print(", ".join(f"{g['group']}: lag {g['lag']}" for g in snap["groups"]) or "no groups")
+    out.print(", ".join(f"{g['group']}: lag {g['lag']}{' STALLED' if g['stalled'] else ''}"
+                        for g in snap["groups"]) or "no consumer groups")
+
+
+async def _snapshot(ctx: Any) -> dict[str, Any]:
+    with err.status("reading offsets and consumer groups ..."):
+        return dict(await ctx.sampler.snapshot(max_age_s=0))
 
 
 @dlq_app.command("list")
@@ -127,15 +155,18 @@ def dlq_list(topic: str = typer.Option(None, help="Only dead letters of this sou
     """Dead letters with their error, source, attempts and re-drive status."""
     from hub.console.api import letters_view
 
-    rows = _with_context(lambda ctx: letters_view(ctx, topic))
+    rows = _with_context(lambda ctx: letters_view(ctx, topic), "reading the dead letters")
     if as_json:
         print(json.dumps(rows, indent=2, default=str))
         return
-    table = Table("source", "error", "attempts", "failed at", "status", "id")
+    table = Table("error", "attempts", "failed at", "status")
+    table.add_column("source", no_wrap=True)
+    table.add_column("id", no_wrap=True)  # whole: it is what `dlq show|redrive` take
     for r in rows:
-        table.add_row(f"{r['source_topic']}/{r['source_partition']}/{r['source_offset']}",
-                      f"{r['error_type']}: {r['error_message']}"[:80], str(r["attempts"]),
-                      r["failed_at"] or "", r["status"], r["id"])
+        table.add_row(f"{r['error_type']}: {r['error_message']}"[:60], str(r["attempts"]),
+                      (r["failed_at"] or "")[:19], r["status"],
+                      f"{r['source_topic']}/{r['source_partition']}/{r['source_offset']}",
+                      r["id"])
     out.print(table)
     out.print(f"{len(rows)} dead letter(s)")
 
@@ -152,12 +183,13 @@ def dlq_show(letter_id: str) -> None:
         if entry is None:
             return None
         row = letter_row(ctx, entry, redrives(ctx.engine))
+        row["original_key"] = decode_masked(ctx.runtime.codec, entry.record.get("original_key"))
         row["original_value"] = decode_masked(ctx.runtime.codec, entry.record["original_value"])
         return row
 
-    row = _with_context(work)
+    row = _with_context(work, "reading the dead letters")
     if row is None:
-        out.print(f"no dead letter {letter_id}")
+        err.print(f"error: no dead letter {letter_id} (see `hub dlq list`)")
         raise typer.Exit(1)
     print(json.dumps(row, indent=2, default=str))
 
@@ -167,26 +199,44 @@ def dlq_redrive(ids: list[str] = typer.Argument(None, help="Dead-letter ids (see
                 reason: str = typer.Option(..., help="Why (mandatory; goes to the audit log)."),
                 every: bool = typer.Option(False, "--all", help="Every dead letter."),
                 topic: str = typer.Option(None, help="Every dead letter of this source topic."),
-                include_redriven: bool = typer.Option(False, help="Also those re-driven before.")
+                include_redriven: bool = typer.Option(False, help="Also those re-driven before."),
+                dry_run: bool = typer.Option(False, help="Only list what would be re-driven.")
                 ) -> None:
-    """Send dead letters back to their source topic; each re-drive is audited."""
-    from hub.console.redrive import check_reason, redrive, select_letters
+    """Send dead letters back to their source topic; each re-drive is audited.
+
+    A bulk selection (``--all``, ``--topic``) skips dead letters re-driven before unless
+    ``--include-redriven``; ids named explicitly are always taken.
+    """
+    from hub.console.redrive import check_reason, check_selection, redrive, select_letters
     from hub.console.store_reads import redrives
 
     check_reason(reason)
+    check_selection(ids or (), topic, every)
     actor = f"cli:{getpass.getuser()}"
 
     async def work(ctx: Any) -> list[Any]:
-        letters = await ctx.sampler.poll_letters()
+        with err.status("reading the dead letters ..."):
+            letters = await ctx.sampler.poll_letters()
         chosen = select_letters(letters.values(), ids=ids or (), topic=topic, every=every,
                                 redriven=redrives(ctx.engine),
                                 include_redriven=include_redriven)
-        return await redrive(chosen, reason=reason, actor=actor,
-                             bootstrap=ctx.hub.kafka_bootstrap, suffix=ctx.hub.topic_suffix,
-                             store=ctx.store)
+        if dry_run:
+            return chosen
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("re-driving", total=len(chosen))
+            return await redrive(chosen, reason=reason, actor=actor,
+                                 bootstrap=ctx.hub.kafka_bootstrap, suffix=ctx.hub.topic_suffix,
+                                 store=ctx.store, on_sent=lambda _: progress.advance(task))
 
-    for done in _with_context(work):
-        out.print(f"re-driven {done.dead_letter} -> {done.topic}/{done.partition}/{done.offset}")
+    results = _with_context(work)
+    for done in results:
+        if dry_run:
+            out.print(f"would re-drive {done.id} -> {done.record['source_topic']}")
+        else:
+            out.print(f"re-driven {done.dead_letter} -> "
+                      f"{done.topic}/{done.partition}/{done.offset}")
+    verb = "would be re-driven (dry run)" if dry_run else "re-driven, each audited"
+    out.print(f"{len(results)} dead letter(s) {verb}")
 
 
 def register(app: typer.Typer) -> None:

@@ -47,6 +47,7 @@ class ConsoleContext:
         holder: list[ConsoleMetrics] = []
         sampler = Sampler(views, runtime.codec, engine, hub.kafka_bootstrap, hub.topic_suffix,
                           stall_after_s=settings.stall_after_s,
+                          silent_after_s=settings.silent_after_s,
                           on_latency=lambda agent, s: holder[0].observe_latency(agent, s))
         metrics = ConsoleMetrics(lambda: sampler.last)
         holder.append(metrics)

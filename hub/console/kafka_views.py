@@ -166,11 +166,13 @@ class KafkaViews:
 
     async def group_lag(self, group: str, offsets: dict[TopicPartition, Offsets]
                         ) -> list[PartitionLag]:
-        """Lag of ``group`` on every partition where it has committed an offset."""
+        """Lag of ``group`` on every partition of the topics it has committed offsets on.
+
+        A partition of such a topic without a commit of its own (created later, or never
+        reached) counts from its earliest retained offset rather than being left out.
+        """
         committed = await self.committed(group, sorted(offsets))
-        return [PartitionLag(group, tp.topic, tp.partition, committed[tp], offsets[tp].end,
-                             lag(committed[tp], offsets[tp].end, offsets[tp].earliest))
-                for tp in sorted(committed)]
+        return lags_of(group, committed, offsets)
 
     async def tail(self, tps: Sequence[TopicPartition], limit: int,
                    offsets: dict[TopicPartition, Offsets] | None = None) -> list[ConsumerRecord]:
@@ -192,9 +194,35 @@ class KafkaViews:
         found.sort(key=lambda r: (r.timestamp, r.topic, r.partition, r.offset))
         return found
 
+    async def read(self, tp: TopicPartition, start: int, limit: int) -> list[ConsumerRecord]:
+        """Up to ``limit`` records of one partition from offset ``start`` (clamped to retention)."""
+        offsets = (await self.offsets([tp]))[tp]
+        start = min(max(start, offsets.earliest), offsets.end)
+        if start >= offsets.end:
+            return []
+        reader = self._consumer()
+        await reader.start()
+        try:
+            reader.assign([tp])
+            reader.seek(tp, start)
+            found = await drain(reader, self._timeout, stop_after=limit)
+        finally:
+            await reader.stop()
+        return sorted(found, key=lambda r: r.offset)[:limit]
 
-async def drain(reader: AIOKafkaConsumer, timeout_s: float) -> list[ConsumerRecord]:
-    """Everything the assigned consumer can read now.
+
+def lags_of(group: str, committed: dict[TopicPartition, int],
+            offsets: dict[TopicPartition, Offsets]) -> list[PartitionLag]:
+    """Per-partition lag of ``group`` on every partition of the topics it committed on."""
+    followed = {tp.topic for tp in committed}
+    return [PartitionLag(group, tp.topic, tp.partition, committed.get(tp), offsets[tp].end,
+                         lag(committed.get(tp), offsets[tp].end, offsets[tp].earliest))
+            for tp in sorted(offsets) if tp.topic in followed]
+
+
+async def drain(reader: AIOKafkaConsumer, timeout_s: float,
+                stop_after: int | None = None) -> list[ConsumerRecord]:
+    """Everything the assigned consumer can read now (or the first ``stop_after`` records).
 
     Reading stops once every partition has answered a fetch and its position reached the
     high-water mark of that answer, or at the deadline: an empty first round only means the
@@ -206,6 +234,8 @@ async def drain(reader: AIOKafkaConsumer, timeout_s: float) -> list[ConsumerReco
         fetched = await reader.getmany(timeout_ms=200)
         for records in fetched.values():
             found += records
+        if stop_after is not None and len(found) >= stop_after:
+            break
         if not fetched and await _caught_up(reader):
             break
     return found

@@ -71,8 +71,11 @@ def _walk(value: Any, on_bsn: Callable[[dict[str, Any]], Any]) -> Any:
     return value
 
 
-def decode_masked(codec: AvroCodec, data: bytes | None) -> dict[str, Any]:
-    """{"schema", "record"} with the record masked, or {"error"} when it does not decode."""
+def decode_masked(codec: AvroCodec, data: bytes | None) -> dict[str, Any] | None:
+    """{"schema", "record"} with the record masked, {"error"} when it does not decode, or
+    None for an absent key or value (a null key is not an error)."""
+    if data is None:
+        return None
     try:
         name, record = codec.decode(data)
     except PermanentError as exc:

@@ -7,7 +7,8 @@ Counters are taken from the broker (end offsets, committed offsets), so they sur
 restarts: ``hub_topic_messages_in_total`` per topic, ``hub_topic_messages_consumed_total``
 per topic and group, ``hub_dead_letters_total`` per source topic, and the gauges
 ``hub_consumer_group_lag`` per group, topic and partition, ``hub_agent_stalled`` and
-``hub_agent_last_processed_timestamp_seconds``. ``hub_agent_processing_latency_seconds`` is a
+``hub_agent_last_processed_timestamp_seconds``, ``hub_connector_up`` (healthy and still
+reporting). ``hub_agent_processing_latency_seconds`` is a
 histogram per agent of the time from a record's ``produced_at`` to its fact being stored.
 """
 
@@ -37,7 +38,7 @@ class SnapshotCollector(Collector):
         if snap is None:
             return
         yield from (self._topics(snap), self._consumed(snap), self._lag(snap),
-                    self._dead(snap), *self._agents(snap))
+                    self._dead(snap), *self._agents(snap), self._connectors(snap))
 
     @staticmethod
     def _topics(snap: dict[str, Any]) -> Metric:
@@ -89,6 +90,15 @@ class SnapshotCollector(Collector):
                 stamp = datetime.fromisoformat(row["last_processed_at"]).timestamp()
                 last.add_metric([row["agent"]], stamp)
         return stalled, last
+
+    @staticmethod
+    def _connectors(snap: dict[str, Any]) -> Metric:
+        family = GaugeMetricFamily("hub_connector_up", "1 when the connector's last status "
+                                   "was healthy and recent.", labels=["connector"])
+        for row in snap["connectors"]:
+            up = row["healthy"] and not row.get("silent")
+            family.add_metric([row["connector"]], 1.0 if up else 0.0)
+        return family
 
 
 class ConsoleMetrics:

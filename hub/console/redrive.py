@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
 import topics
 from hub.agents.handler import ATTEMPTS_HEADER
@@ -47,13 +48,18 @@ def check_reason(reason: str | None) -> str:
     return text
 
 
+def check_selection(ids: Sequence[str], topic: str | None, every: bool) -> None:
+    """``ConfigurationError`` unless dead letters are chosen by ids, a source topic, or all."""
+    if not (ids or topic or every):
+        raise ConfigurationError("choose dead letters: ids, a source topic, or all")
+
+
 def select_letters(letters: Iterable[DeadLetterEntry], *, ids: Sequence[str] = (),
                    topic: str | None = None, every: bool = False,
                    redriven: Iterable[str] = (), include_redriven: bool = False
                    ) -> list[DeadLetterEntry]:
     """The dead letters chosen by id, by source topic, or all; in dead-letter-topic order."""
-    if not (ids or topic or every):
-        raise ConfigurationError("choose dead letters: ids, a source topic, or all")
+    check_selection(ids, topic, every)
     done = set(redriven)
     wanted = set(ids)
     chosen = [e for e in letters
@@ -67,8 +73,13 @@ def select_letters(letters: Iterable[DeadLetterEntry], *, ids: Sequence[str] = (
 
 
 async def redrive(letters: Sequence[DeadLetterEntry], *, reason: str, actor: str,
-                  bootstrap: str, suffix: str, store: Store) -> list[Redriven]:
-    """Produce each letter's original message to its source topic and audit it."""
+                  bootstrap: str, suffix: str, store: Store,
+                  on_sent: Callable[[Redriven], None] | None = None) -> list[Redriven]:
+    """Produce each letter's original message to its source topic and audit it.
+
+    One at a time, in order: a failure stops the run and the letters re-driven so far keep
+    their audit rows (``on_sent`` is told about each, for progress).
+    """
     reason = check_reason(reason)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
                                 enable_idempotence=False)
@@ -80,7 +91,13 @@ async def redrive(letters: Sequence[DeadLetterEntry], *, reason: str, actor: str
     done: list[Redriven] = []
     try:
         for entry in letters:
-            done.append(await _one(producer, entry, reason, actor, suffix, store))
+            try:
+                done.append(await _one(producer, entry, reason, actor, suffix, store))
+            except KafkaError as exc:
+                raise UpstreamUnavailable(f"re-drive stopped at {entry.id} after {len(done)} "
+                                          f"re-driven: {type(exc).__name__}") from exc
+            if on_sent is not None:
+                on_sent(done[-1])
     finally:
         await producer.stop()
     return done

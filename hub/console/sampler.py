@@ -2,8 +2,10 @@
 
 A snapshot is plain JSON-ready data. Rates come from the difference between two snapshots;
 an agent is stalled when its topic has lag and no group offset on it moved for
-``stall_after_s``. Dead letters and connector statuses are followed incrementally from their
-topics (both are small) and kept in memory; everything else is asked again per snapshot.
+``stall_after_s`` (only the hub worker's groups count for an agent). Dead letters and
+connector statuses are followed incrementally from their topics (both are small) and kept in
+memory; a connector whose last status is older than ``silent_after_s`` is shown ``silent``
+(its host stopped reporting, whatever it said last). Everything else is asked per snapshot.
 """
 
 from __future__ import annotations
@@ -21,9 +23,17 @@ import topics
 from hub.codec import AvroCodec
 from hub.console import store_reads
 from hub.console.kafka_views import KafkaViews, PartitionLag, drain
+from hub.console.masking import masked
 from hub.errors import PermanentError
 
 Json = dict[str, Any]
+
+
+def worker_groups(suffix: str) -> frozenset[str]:
+    """Consumer groups of the hub's worker: the Faust app's and the batch recorder's."""
+    from hub.app import APP_ID  # imported here: the console needs no Faust app otherwise
+
+    return frozenset({APP_ID + suffix, f"{APP_ID}{suffix}-record"})
 
 
 def iso(value: datetime | None) -> str | None:
@@ -90,12 +100,13 @@ class Sampler:
     bootstrap: str
     suffix: str
     stall_after_s: float = 60.0
+    silent_after_s: float = 60.0
     on_latency: Callable[[str, float], None] = lambda agent, seconds: None
     letters: dict[str, DeadLetterEntry] = field(default_factory=dict)
     connectors: dict[str, Json] = field(default_factory=dict)
     last: Json | None = None
     _last_at: float = 0.0
-    _advanced: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
+    _advanced: dict[tuple[str, str], tuple[int | None, float]] = field(default_factory=dict)
     _prev_ends: dict[str, tuple[int, float]] = field(default_factory=dict)
     _fact_id: int = -1
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -144,8 +155,18 @@ class Sampler:
                 "connector": status["connector"], "healthy": status["healthy"],
                 "last_success": iso(status.get("last_success")),
                 "last_failure": iso(status.get("last_failure")),
-                "last_error": status.get("last_error"), "processed": status["processed"],
-                "reported_at": iso(status.get("produced_at"))}
+                "last_error": masked(status.get("last_error")),
+                "processed": status["processed"], "reported_at": iso(status.get("produced_at"))}
+
+    def _connectors(self, now: datetime) -> list[Json]:
+        """Latest status per connector; ``silent`` when it stopped reporting (host down)."""
+        rows = []
+        for row in sorted(self.connectors.values(), key=lambda c: c["connector"]):
+            at = datetime.fromisoformat(row["reported_at"]) if row["reported_at"] else None
+            age = None if at is None else (now - at).total_seconds()
+            rows.append({**row, "silent_s": None if age is None else round(max(0.0, age)),
+                         "silent": age is None or age > self.silent_after_s})
+        return rows
 
     async def _take(self) -> Json:
         now, mono = datetime.now(UTC), time.monotonic()
@@ -162,7 +183,7 @@ class Sampler:
         groups = self._groups(lags, mono)
         return {"at": now.isoformat(), "topics": topic_rows, "groups": groups,
                 "agents": self._agents(lags, mono, now),
-                "connectors": sorted(self.connectors.values(), key=lambda c: c["connector"]),
+                "connectors": self._connectors(now),
                 "dead_letters": self._letter_counts()}
 
     def _topics(self, specs: dict[str, topics.TopicSpec], offsets: dict[TopicPartition, Any],
@@ -187,8 +208,8 @@ class Sampler:
         for row in lags:
             by_group.setdefault(row.group, []).append(row)
             key = (row.group, f"{row.topic}/{row.partition}")
-            if self._advanced.get(key, (-2, 0.0))[0] != row.committed:
-                self._advanced[key] = (row.committed or 0, mono)
+            if key not in self._advanced or self._advanced[key][0] != row.committed:
+                self._advanced[key] = (row.committed, mono)
         return [{"group": g, "lag": sum(r.lag for r in rows),
                  "stalled": any(self._stalled(r, mono) for r in rows),
                  "partitions": [{"topic": self.logical(r.topic), "partition": r.partition,
@@ -201,12 +222,14 @@ class Sampler:
 
     def _agents(self, lags: list[PartitionLag], mono: float, now: datetime) -> list[Json]:
         activity = {a.consumer: a for a in store_reads.agent_activity(self.engine)}
+        workers = worker_groups(self.suffix)  # other groups on a topic are not its agent
         rows = []
         for spec in topics.TOPICS:
             if spec.direction != "inbound":
                 continue
             consumer = f"record:{spec.name}"
-            mine = [r for r in lags if self.logical(r.topic) == spec.name]
+            mine = [r for r in lags if self.logical(r.topic) == spec.name
+                    and r.group in workers]
             seen = activity.get(consumer)
             if seen is None and not mine:
                 continue

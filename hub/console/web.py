@@ -38,7 +38,13 @@ _SAFE = {"GET", "HEAD", "OPTIONS"}
 _STATIC = files("hub.console") / "static"
 _LOGIN_HTML = (_STATIC / "login.html").read_text()
 _LOGIN_JS = _LOGIN_HTML.split("<script>", 1)[1].split("</script>", 1)[0]
-_LOGIN_HASH = base64.b64encode(hashlib.sha256(_LOGIN_JS.encode()).digest()).decode()
+_LOGIN_CSS = _LOGIN_HTML.split("<style>", 1)[1].split("</style>", 1)[0]
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
 _CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
 
@@ -101,9 +107,10 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def login_page(_request: web.Request) -> web.Response:
-    """The login form (static; its one inline script is allowed by hash)."""
+    """The login form (static; its inline script and style are allowed by hash)."""
     response = web.Response(text=_LOGIN_HTML, content_type="text/html")
-    response.headers["Content-Security-Policy"] = f"{_CSP}; script-src 'sha256-{_LOGIN_HASH}'"
+    response.headers["Content-Security-Policy"] = (
+        f"{_CSP}; script-src '{_sha256(_LOGIN_JS)}'; style-src '{_sha256(_LOGIN_CSS)}'")
     return response
 
 
@@ -115,7 +122,7 @@ async def login(request: web.Request) -> web.Response:
     body = await api.read_json(request)
     name, password = str(body.get("name", "")), str(body.get("password", ""))
     user = await asyncio.to_thread(ctx.accounts.authenticate, name, password)
-    await asyncio.to_thread(ctx.store.audit, name[:100] or "?", "console.login" if user else
+    await asyncio.to_thread(ctx.store.audit, f"console:{name[:100]}", "console.login" if user else
                             "console.login_failed", "console_user", name[:100],
                             new={"remote": request.remote})
     if user is None:

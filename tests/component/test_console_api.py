@@ -10,6 +10,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,10 @@ class FakeViews(KafkaViews):
     async def offsets(self, tps: Any) -> dict[TopicPartition, Offsets]:
         return {tp: Offsets(0, 15) for tp in tps}
 
+    extra_groups: tuple[str, ...] = ()
+
     async def groups(self) -> list[str]:
-        return ["inburgering-hub-record"]
+        return ["inburgering-hub-record", *self.extra_groups]
 
     at = 7
 
@@ -135,7 +138,7 @@ def test_login_sets_strict_httponly_cookie_and_audits(tmp_path: Path) -> None:
                                                                 "role": "viewer"}
         overview = await (await client.get("/api/overview")).json()
         assert overview["groups"][0]["partitions"][0]["lag"] == 8
-        assert [r.actor for r in audit_rows(ctx, "console.login_failed")] == ["viewer"]
+        assert [r.actor for r in audit_rows(ctx, "console.login_failed")] == ["console:viewer"]
         assert len(audit_rows(ctx, "console.login")) == 1
         garbled = await client.post("/api/login", data="{not json",
                                     headers={"Content-Type": "application/json"})
@@ -156,6 +159,9 @@ def test_csrf_and_roles_guard_the_redrive(tmp_path: Path) -> None:
         refused = await client.post("/api/dead-letters/redrive", json=body,
                                     headers={"X-CSRF-Token": csrf})
         assert refused.status == 403 and "operator" in await refused.text()
+        assert [(r.actor, r.entity, r.entity_id, r.new) for r in audit_rows(
+            ctx, "console.refused")] == [("console:viewer", "dead_letter", "all",
+                                          {"role": "viewer", "needs": "operator"})]
         csrf = await login(client, "operator")
         cross = await client.post("/api/dead-letters/redrive", json=body, headers={
             "X-CSRF-Token": csrf, "Origin": "https://evil.example"})
@@ -184,6 +190,8 @@ def test_case_lookup_masks_and_only_admins_unmask_with_audit(tmp_path: Path) -> 
         csrf = await login(client, "operator")
         assert (await client.post(f"/api/cases/{ref}/unmask", json={"reason": "court order"},
                                   headers={"X-CSRF-Token": csrf})).status == 403
+        assert [(r.actor, r.entity_id) for r in audit_rows(ctx, "console.refused")] == [
+            ("console:operator", ref)]
         csrf = await login(client, "admin")
         assert (await client.post(f"/api/cases/{ref}/unmask", json={},
                                   headers={"X-CSRF-Token": csrf})).status == 400
@@ -241,4 +249,48 @@ def test_an_agent_with_lag_whose_offsets_do_not_move_is_stalled(tmp_path: Path) 
             await client.get("/metrics")).text()
         ctx.views.at = 10  # type: ignore[attr-defined]  # the group moves on
         assert (await agent())["stalled"] is False
+    run(tmp_path, scenario)
+
+
+def test_other_groups_on_a_topic_do_not_count_as_its_agent_lag(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, ctx: ConsoleContext) -> None:
+        ctx.views.extra_groups = ("someones-debug-consumer",)  # type: ignore[attr-defined]
+        await login(client, "viewer")
+        snap = await (await client.get("/api/overview?max_age=0")).json()
+        assert {g["group"]: g["lag"] for g in snap["groups"]} == {
+            "inburgering-hub-record": 8, "someones-debug-consumer": 8}
+        assert snap["agents"][0]["lag"] == 8  # the worker's group only, not 16
+    run(tmp_path, scenario)
+
+
+def test_a_connector_that_stopped_reporting_is_silent(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, ctx: ConsoleContext) -> None:
+        now = datetime.now(UTC)
+        for name, age in (("duo", 5), ("isi", 600)):
+            ctx.sampler.connectors[name] = {
+                "connector": name, "healthy": True, "last_success": None, "last_failure": None,
+                "last_error": None, "processed": 1,
+                "reported_at": (now - timedelta(seconds=age)).isoformat()}
+        await login(client, "viewer")
+        snap = await (await client.get("/api/overview?max_age=0")).json()
+        assert {c["connector"]: c["silent"] for c in snap["connectors"]} == {
+            "duo": False, "isi": True}
+        text = await (await client.get("/metrics")).text()
+        assert 'hub_connector_up{connector="duo"} 1.0' in text
+        assert 'hub_connector_up{connector="isi"} 0.0' in text
+    run(tmp_path, scenario)
+
+
+def test_errors_are_json_and_the_login_page_allows_only_its_own_inline_code(
+        tmp_path: Path) -> None:
+    async def scenario(client: TestClient, ctx: ConsoleContext) -> None:
+        page = await client.get("/login")
+        policy = page.headers["Content-Security-Policy"]
+        assert "script-src 'sha256-" in policy and "style-src 'sha256-" in policy
+        assert "unsafe-inline" not in policy
+        await login(client, "viewer")
+        for url in ("/api/topics/nope/messages", "/api/cases/CRNOPE",
+                    "/api/dead-letters/one?id=dl:nope"):
+            reply = await client.get(url)
+            assert reply.status == 404 and "error" in await reply.json(), url
     run(tmp_path, scenario)

@@ -101,6 +101,8 @@ def test_bulk_redrive_is_audited_stores_one_and_returns_the_other_with_attempts_
     assert {(x["error_type"], x["attempts"], x["status"]) for x in letters} == {
         ("UnknownSchema", 1, "dead"), ("StoreBusy", 5, "dead")}
     assert store.count("fact") == 0
+    dry = hub_cli(hub_env, "dlq", "redrive", "--all", "--reason", "just looking", "--dry-run")
+    assert dry.count("would re-drive dl:") == 2 and _audit(settings.effective_database_url) == []
 
     out = hub_cli(hub_env, "dlq", "redrive", "--all", "--reason", "schema fixed, store back")
     assert out.count("re-driven dl:") == 2
@@ -116,6 +118,8 @@ def test_bulk_redrive_is_audited_stores_one_and_returns_the_other_with_attempts_
     assert len(again) == 1
     assert again[0]["error_type"] == "UnknownSchema"
     assert again[0]["original_value"]["error"].startswith("UnknownSchema")
+    broken = next(x["id"] for x in letters if x["error_type"] == "UnknownSchema")
+    assert again[0]["redriven_from"] == broken
     statuses = {x["id"]: x["status"] for x in _letters(hub_env)}
     by_error = {x["error_type"] + str(x["attempts"]): statuses[x["id"]] for x in letters}
     assert by_error == {"UnknownSchema1": "failed again", "StoreBusy5": "processed"}

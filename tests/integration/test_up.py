@@ -59,3 +59,24 @@ def test_up_prints_where_everything_runs_and_ctrl_c_stops_every_child(tmp_path: 
     assert "stopped worker" in rest and "stopped broker" in rest and "stopped console" in rest
     assert not any(_alive(pid) for pid in pids.values())
     assert not answers_kafka("127.0.0.1", port)
+
+
+def test_up_demo_runs_connectors_and_console_accounts_then_stops_everything(
+        tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update({"HUB_HOME": str(tmp_path), "HUB_WORKER_WEB_PORT": str(free_port()),
+                "HUB_CONSOLE_PORT": str(free_port())})
+    result = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "up", "--demo", "--exit-after-demo", "--port",
+         str(port)], env=env, capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+
+    assert result.returncode == 0, output
+    pids: dict[str, int] = ast.literal_eval(re.search(r"pids (\{.*\})", output).group(1))  # type: ignore[union-attr]
+    assert set(pids) == {"broker", "worker", "connectors", "console"}
+    views = re.search(r"store: (\d+) facts, (\d+) case views", output)
+    assert views and int(views.group(1)) >= 113 and int(views.group(2)) >= 40, output
+    accounts = (tmp_path / "var" / "console-demo-users.txt")
+    assert "demo-admin" in accounts.read_text() and oct(accounts.stat().st_mode)[-3:] == "600"
+    assert not any(_alive(pid) for pid in pids.values())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from aiokafka import TopicPartition
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.console.kafka_views import high_water, lag
+from hub.console.kafka_views import Offsets, PartitionLag, high_water, lag, lags_of
+from hub.console.sampler import Sampler
 
 
 def test_listed_end_below_the_true_end_is_corrected_by_what_was_read() -> None:
@@ -41,3 +43,21 @@ def test_lag_is_never_negative_and_end_never_below_what_was_seen(
     assert end >= listed
     assert seen is None or end > seen
     assert lag(committed, end, earliest) >= 0
+
+
+def test_a_partition_of_a_followed_topic_without_a_commit_counts_from_its_earliest() -> None:
+    a0, a1, b0 = TopicPartition("a", 0), TopicPartition("a", 1), TopicPartition("b", 0)
+    offsets = {a0: Offsets(0, 15), a1: Offsets(3, 9), b0: Offsets(0, 4)}
+    rows = lags_of("g", {a0: 15}, offsets)
+    assert [(r.topic, r.partition, r.committed, r.lag) for r in rows] == [
+        ("a", 0, 15, 0), ("a", 1, None, 6)]  # topic b is not followed by the group
+
+
+def test_a_partition_never_committed_with_lag_becomes_stalled() -> None:
+    sampler = Sampler(views=None, codec=None, engine=None, bootstrap="unused:9",  # type: ignore[arg-type]
+                      suffix="", stall_after_s=60)
+    row = PartitionLag("g", "a", 1, None, 9, 9)
+    assert sampler._groups([row], mono=100.0)[0]["stalled"] is False
+    assert sampler._groups([row], mono=161.0)[0]["stalled"] is True  # nothing moved for 61 s
+    moved = PartitionLag("g", "a", 1, 4, 9, 5)
+    assert sampler._groups([moved], mono=162.0)[0]["stalled"] is False

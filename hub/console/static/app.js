@@ -86,11 +86,12 @@ function renderOverview(snap) {
   }
   put("connectors", table([
     {title: "connector", value: (r) => r.connector},
-    {title: "health", value: (r) => (r.healthy ? badge("healthy", "ok") : badge("failing", "bad"))},
+    {title: "health", value: (r) => (r.silent ? badge("silent " + (r.silent_s ?? "?") + " s", "bad")
+      : (r.healthy ? badge("healthy", "ok") : badge("failing", "bad")))},
     {title: "last success", value: (r) => r.last_success},
     {title: "last failure", value: (r) => r.last_failure},
     {title: "why", value: (r) => r.last_error},
-  ], snap.connectors, (r) => (r.healthy ? "" : "unhealthy")));
+  ], snap.connectors, (r) => (r.healthy && !r.silent ? "" : "unhealthy")));
   const busy = snap.topics.filter((t) => t.messages > 0);
   put("topics", table([
     {title: "topic", value: (r) => r.topic}, {title: "direction", value: (r) => r.direction},
@@ -107,7 +108,10 @@ function renderOverview(snap) {
     snap.topics.length + " topics, " + busy.length + " with messages";
 }
 
+let shownLetters = [];
+
 function renderLetters(rows) {
+  shownLetters = rows;
   const statusKind = {processed: "ok", "failed again": "bad", pending: "warn", dead: "bad"};
   put("dead-letters", table([
     {title: "", value: (r) => { const box = el("input"); box.type = "checkbox";
@@ -148,7 +152,8 @@ async function browse() {
   put("messages", table([
     {title: "partition", value: (r) => r.partition, num: true},
     {title: "offset", value: (r) => r.offset, num: true},
-    {title: "value (masked)", value: (r) => el("code", JSON.stringify(r.value.record || r.value))},
+    {title: "value (masked)", value: (r) => el("code", JSON.stringify(
+      r.value === null ? null : (r.value.record || r.value)))},
   ], body.messages));
 }
 
@@ -169,6 +174,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   document.getElementById("who").textContent = me.name + " (" + me.role + ")";
   document.getElementById("unmask-box").hidden = me.role !== "admin";
   document.getElementById("redrive").addEventListener("click", redrive);
+  document.getElementById("pick-dead").addEventListener("click", () => {
+    shownLetters.filter((r) => r.status === "dead").forEach((r) => picked.add(r.id));
+    renderLetters(shownLetters);
+  });
   document.getElementById("browse").addEventListener("click", browse);
   document.getElementById("lookup").addEventListener("click", () => lookup(false));
   document.getElementById("unmask").addEventListener("click", () => lookup(true));
