@@ -10,6 +10,10 @@ from hub.errors import ConfigurationError
 # name -> "module:Class". Each partner issue adds its connectors here.
 CONNECTORS: dict[str, str] = {
     "duo": "connectors.duo.run:DuoConnector",
+    "taalaanbieder": "connectors.taalaanbieder.run:TaalaanbiederConnector",
+    "financieel": "connectors.financieel.run:FinancieelConnector",
+    "isam": "connectors.isam.run:IsamConnector",
+    "kredietbank": "connectors.kredietbank.run:KredietbankConnector",
 }
 
 

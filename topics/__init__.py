@@ -63,10 +63,14 @@ VERHUIZING = "inburgering.isam.verhuizing.v1"
 GESPREK = "inburgering.isam.gesprek.v1"
 PIB_VOUCHER = "inburgering.isam.pib-voucher.v1"
 BETALING = "inburgering.financieel.betaling.v1"
+AANMELDING_BEVESTIGING = "inburgering.taalaanbieder.aanmelding-bevestiging.v1"
 ISI_TRAJECT = "inburgering.isi.traject.v1"
 ISI_EXAMENRESULTAAT = "inburgering.isi.examenresultaat.v1"
 ISI_PIB_BUDGET = "inburgering.isi.pib-budget.v1"
 ISI_PIB_VOUCHER = "inburgering.isi.pib-voucher.v1"
+ISAM_KOPPELING_GEMEENTE = "inburgering.isam.koppeling-gemeente.v1"
+ISAM_ONTZORGEN_BESLUIT = "inburgering.isam.ontzorgen-besluit.v1"
+ISAM_PIB_TRAJECTPLAN = "inburgering.isam.pib-trajectplan.v1"
 
 # Outbound: hub -> partner.
 LBT_AANMELDING = "inburgering.hub.lbt-aanmelding.v1"
@@ -78,6 +82,7 @@ AANMELDING_LEERROUTE = "inburgering.hub.aanmelding-leerroute.v1"
 ONTZORGEN_AANMELDING = "inburgering.hub.ontzorgen-aanmelding.v1"
 BOEKING = "inburgering.hub.boeking.v1"
 SIGNAAL = "inburgering.hub.signaal.v1"
+HUB_ONTZORGEN_EINDE = "inburgering.hub.ontzorgen-einde.v1"
 
 # Internal: hub -> hub (operators).
 CONNECTOR_STATUS = "inburgering.hub.connector-status.v1"
@@ -136,8 +141,16 @@ _PAIRS = (
     _inbound(ISI_PIB_BUDGET, "PibBudget", "ISI: PIB budgets from the bulk import (R22)."),
     _inbound(ISI_PIB_VOUCHER, "PibVoucher",
              "ISI: PIB vouchers and bonuses from the bulk import (msg 17, R22)."),
+    _inbound(ISAM_KOPPELING_GEMEENTE, "KoppelingGemeente",
+             "ISAM: the consulent registered the koppeling with this gemeente (msg 2)."),
+    _inbound(ISAM_ONTZORGEN_BESLUIT, "OntzorgenBesluit",
+             "ISAM: the gemeente granted, refused or ended financieel ontzorgen (R11)."),
+    _inbound(ISAM_PIB_TRAJECTPLAN, "PibTrajectplan",
+             "ISAM: a PIB trajectplan was proposed, approved or refused (msg 17, R22)."),
     _inbound(BETALING, "Betaling", "Financial system: an invoice was paid (msg 16, camt.053).",
              pii=False),
+    _inbound(AANMELDING_BEVESTIGING, "AanmeldingBevestiging",
+             "Taalaanbieder: accepted or refused an aanmelding leerroute (answer to msg 10)."),
     _outbound(LBT_AANMELDING, "LbtAanmelding", "To DUO: registration for the LBT (msg 3)."),
     _outbound(HUB_PIP_VASTGESTELD, "PipVastgesteld", "To DUO: a PIP was set or changed (msg 4)."),
     _outbound(HUB_PVT_VOLDAAN, "PvtVoldaan", "To DUO: outcome of the PVT (msg 7)."),
@@ -151,6 +164,8 @@ _PAIRS = (
     _outbound(BOEKING, "Boeking", "To the financial system: an approved invoice booking "
               "(msg 16).", pii=False),
     _outbound(SIGNAAL, "Signaal", "To ISAM: a signal for the consulent (R18 and others)."),
+    _outbound(HUB_ONTZORGEN_EINDE, "OntzorgenEinde",
+              "To the Kredietbank: end financieel ontzorgen early or as planned (msg 13, R11)."),
 )
 
 _INTERNAL = (

@@ -1,0 +1,35 @@
+"""Settings of the financial-system connector, read from ``HUB_FIN_*`` environment variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.settings import Settings, read_env, register_settings
+
+PREFIX = "HUB_FIN_"
+
+
+@dataclass(frozen=True)
+class FinSettings:
+    """Where the financial system's drop folder is, and the gemeente's paying account."""
+
+    root: str = ""  # default: <var_dir>/financieel (inbox/ archive/ quarantine/ outbox/)
+    poll_interval_s: float = 1.0
+    max_file_bytes: int = 50 * 1024 * 1024
+    debtor_name: str = "Gemeente Demo"
+    debtor_iban: str = "NL02ABNA0123456789"
+    debtor_bic: str = "ABNANL2A"
+    execution_days: int = 1  # requested execution date = booking batch day + this many days
+
+    def root_dir(self, hub: Settings) -> Path:
+        """The financial system's drop folder."""
+        return Path(self.root) if self.root else hub.var_dir / "financieel"
+
+
+register_settings(FinSettings, PREFIX)
+
+
+def fin_settings() -> FinSettings:
+    """Read ``HUB_FIN_*`` from the environment."""
+    return read_env(FinSettings, PREFIX)

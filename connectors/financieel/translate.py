@@ -1,0 +1,105 @@
+"""Boeking records -> bookings export and transfers; camt.053 movements -> Betaling records.
+
+Pure: no I/O, no clock. Formats: FORMAT.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from connectors.financieel.camt import Movement
+from connectors.financieel.sepa import Transfer, end_to_end_id, valid_iban
+from connectors.ubl import invoice_key
+
+SOURCE = "financieel"
+EXPORT_HEADER = ("boekingskenmerk", "factuurnummer", "leverancier_id", "gemeentecode",
+                 "kostenplaats", "kostensoort", "begrotingsjaar", "boekingsdatum", "bedrag",
+                 "verplichting_kenmerk", "omschrijving", "betaalstatus", "end_to_end_id",
+                 "betaalbatch")
+IN_BATCH, CREDIT, NO_IBAN, BAD_IBAN = ("IN_BETAALOPDRACHT", "CREDITERING", "GEEN_IBAN",
+                                       "ONGELDIG_IBAN")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A booking and what happens to it: paid in this batch or only booked (and why)."""
+
+    booking: Mapping[str, Any]
+    status: str
+    transfer: Transfer | None
+
+
+def plan(bookings: Sequence[Mapping[str, Any]]) -> list[Planned]:
+    """Decide per booking: a transfer for positive amounts with a valid IBAN, else booked only."""
+    out = []
+    for b in bookings:
+        iban = (b.get("iban_begunstigde") or "").replace(" ", "").upper()
+        if b["bedrag_cent"] <= 0:
+            out.append(Planned(b, CREDIT, None))
+        elif not iban:
+            out.append(Planned(b, NO_IBAN, None))
+        elif not valid_iban(iban):
+            out.append(Planned(b, BAD_IBAN, None))
+        else:
+            out.append(Planned(b, IN_BATCH, Transfer(
+                end_to_end_id=end_to_end_id(b["boekingskenmerk"]), amount_cent=b["bedrag_cent"],
+                creditor_name=b.get("naam_begunstigde") or b["leverancier_id"],
+                creditor_iban=iban, remittance=f"Factuur {b['factuurnummer']}")))
+    return out
+
+
+def _euro(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def export_csv(planned: Sequence[Planned], batch_id: str | None) -> bytes:
+    """The bookings export: one line per booking, with its payment status."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(EXPORT_HEADER)
+    for p in planned:
+        b = p.booking
+        writer.writerow((
+            b["boekingskenmerk"], b["factuurnummer"], b["leverancier_id"], b["gemeentecode"],
+            b["kostenplaats"], b["kostensoort"], b["begrotingsjaar"],
+            b["boekingsdatum"].isoformat(), _euro(b["bedrag_cent"]),
+            b.get("verplichting_kenmerk") or "", b["omschrijving"], p.status,
+            p.transfer.end_to_end_id if p.transfer else "",
+            batch_id if p.transfer else ""))
+    return out.getvalue().encode("utf-8")
+
+
+def ledger_entry(p: Planned, batch_id: str) -> dict[str, Any]:
+    """What the connector remembers of a paid booking, keyed by EndToEndId."""
+    assert p.transfer is not None
+    b = p.booking
+    return {"id": p.transfer.end_to_end_id, "boekingskenmerk": b["boekingskenmerk"],
+            "factuurnummer": b["factuurnummer"], "leverancier_id": b["leverancier_id"],
+            "bedrag_cent": b["bedrag_cent"], "batch": batch_id,
+            "booking_message_id": b["message_id"]}
+
+
+def betaling(m: Movement, booking: Mapping[str, Any], *, received_at: datetime
+             ) -> dict[str, Any]:
+    """The Betaling record of a booked debit movement matched to its booking."""
+    key = "|".join(map(str, (m.statement_id, m.bank_ref, m.end_to_end_id, m.booking_date,
+                             m.amount_cent)))
+    return {"message_id": "fin:betaling:" + hashlib.sha256(key.encode()).hexdigest()[:32],
+            "case_ref": invoice_key(booking["leverancier_id"], booking["factuurnummer"]),
+            "source": SOURCE, "produced_at": received_at,
+            "factuurnummer": booking["factuurnummer"],
+            "leverancier_id": booking["leverancier_id"],
+            "boekingskenmerk": booking["boekingskenmerk"], "betaaldatum": m.booking_date,
+            "bedrag_cent": m.amount_cent, "bankreferentie": m.end_to_end_id or ""}
+
+
+def is_payment(m: Movement) -> bool:
+    """A booked, non-reversed debit with an EndToEndId: a candidate for one of our transfers."""
+    return m.debit and m.booked and not m.reversal and bool(m.end_to_end_id)

@@ -1,0 +1,1 @@
+"""ISAM (klantvolgsysteem): ZGW-style notifications in, signals out (see FORMAT.md)."""

@@ -1,0 +1,1 @@
+"""Kredietbank (financieel ontzorgen): aanmeldingen out; betalingen, einde, facturen in."""

@@ -1,0 +1,33 @@
+"""Settings of the Kredietbank connector, read from ``HUB_KREDIETBANK_*`` variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.settings import read_env, register_settings
+
+PREFIX = "HUB_KREDIETBANK_"
+
+
+@dataclass(frozen=True)
+class KredietbankSettings:
+    """Where the Kredietbank's API is and how patiently to retry."""
+
+    api_url: str = ""  # e.g. https://api.kredietbank.example/api/v1
+    api_token: str = ""  # bearer token
+    timeout_s: float = 10.0
+    poll_interval_s: float = 2.0
+    page_size: int = 200
+    retry_attempts: int = 8
+    retry_backoff_s: float = 0.5
+    retry_max_backoff_s: float = 60.0
+    cursor_name: str = "kredietbank"  # store cursors <name>.mutaties and <name>.facturen
+    relay_besluiten: bool = True  # turn ISAM ontzorgen decisions into aanmeldingen/afmeldingen
+
+
+register_settings(KredietbankSettings, PREFIX)
+
+
+def kredietbank_settings() -> KredietbankSettings:
+    """Read ``HUB_KREDIETBANK_*`` from the environment."""
+    return read_env(KredietbankSettings, PREFIX)

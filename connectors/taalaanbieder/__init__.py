@@ -1,0 +1,1 @@
+"""Taalaanbieder connector: school drop folders (presentie, DUO CSV, UBL) and aanmeldingen."""
