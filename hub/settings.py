@@ -46,7 +46,8 @@ class Settings:
     batch_size: int = 500
     batch_within_s: float = 0.2
     projector_interval_s: float = 0.5
-    projector_cases: int = 2000
+    projector_cases: int = 1000
+    projector_busy_share: float = 0.25
     retry_attempts: int = 5
     retry_backoff_s: float = 0.2
     log_level: str = "INFO"

@@ -57,6 +57,17 @@ class HandleResult:
     unstored: list[OutboxMessage]
 
 
+_last_batch_at = 0.0  # monotonic time of the last non-empty batch in this process
+
+
+def last_batch_at() -> float:
+    """When this process last handled a non-empty batch (``time.monotonic``), 0.0 if never.
+
+    The projector reads it to leave the store to the recording agents during a burst.
+    """
+    return _last_batch_at
+
+
 class BatchHandler:
     """Turns batches of raw messages into store transactions for one consumer."""
 
@@ -73,6 +84,9 @@ class BatchHandler:
 
     def handle(self, batch: Sequence[RawMessage]) -> HandleResult:
         """Process one batch; never raises."""
+        global _last_batch_at
+        if batch:
+            _last_batch_at = time.monotonic()
         accepted: list[InboundMessage] = []
         refused: list[Refusal] = []
         sources: dict[str, RawMessage] = {}

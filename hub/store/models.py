@@ -188,9 +188,11 @@ class DirtyCaseRow(Base):
 
     Written in the transaction that stores the facts; removed in the transaction that writes
     the view, only when ``token`` is unchanged (a newer mark keeps the case pending).
+    ``marked_at`` is the first mark's time: a busy case keeps its place in the queue.
     """
 
     __tablename__ = "dirty_case"
+    __table_args__ = (Index(None, "marked_at"),)  # oldest marks first
 
     case_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
     token: Mapped[int] = mapped_column(BigInteger)

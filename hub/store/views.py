@@ -67,7 +67,8 @@ def refresh(
 
 
 def mark_dirty(conn: Connection, case_refs: Iterable[str], now: datetime) -> None:
-    """Mark cases for deferred projection; a fresh token supersedes any earlier mark."""
+    """Mark cases for deferred projection; a fresh token supersedes any earlier mark (which
+    keeps its ``marked_at``, so the oldest pending cases are projected first)."""
     refs = sorted(set(case_refs))  # one lock order for racing workers
     if not refs:
         return
@@ -75,7 +76,7 @@ def mark_dirty(conn: Connection, case_refs: Iterable[str], now: datetime) -> Non
     stmt = upsert_insert(conn, m.dirty_case)
     stmt = stmt.on_conflict_do_update(
         index_elements=["case_ref"],
-        set_={"token": stmt.excluded.token, "marked_at": stmt.excluded.marked_at},
+        set_={"token": stmt.excluded.token},
     )
     conn.execute(stmt, [{"case_ref": ref, "token": token, "marked_at": now} for ref in refs])
 
@@ -87,7 +88,9 @@ def project_dirty(conn: Connection, rules: Rules, *, limit: int, now: datetime) 
     again meanwhile (possible on PostgreSQL), the case stays dirty and is projected again.
     """
     d = m.dirty_case.c
-    marks = conn.execute(select(d.case_ref, d.token).order_by(d.case_ref).limit(limit)).all()
+    marks = conn.execute(
+        select(d.case_ref, d.token).order_by(d.marked_at, d.case_ref).limit(limit)
+    ).all()
     if not marks:
         return 0, 0
     changed = refresh(conn, [ref for ref, _ in marks], rules, actor="projector",

@@ -25,8 +25,10 @@ def upgrade() -> None:
         sa.Column("marked_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("case_ref", name=op.f("pk_dirty_case")),
     )
+    op.create_index(op.f("ix_dirty_case_marked_at"), "dirty_case", ["marked_at"])
 
 
 def downgrade() -> None:
     """Drop dirty_case."""
+    op.drop_index(op.f("ix_dirty_case_marked_at"), table_name="dirty_case")
     op.drop_table("dirty_case")
