@@ -160,7 +160,10 @@ class KredietbankConnector(Connector):
                         if batches:
                             log.info("kredietbank_outbound_batch messages=%d",
                                      sum(len(m) for m in batches.values()))
-                        for tp, messages in batches.items():
+                        # Decisions, then aanmeldingen, then ends: an afmelding must not
+                        # reach the Kredietbank before the aanmelding it ends (a 404 there
+                        # is retried and would hold up the rest of the batch).
+                        for tp, messages in sorted(batches.items(), key=self._rank):
                             for message in messages:
                                 if not await self._handle(self.runtime.logical(tp.topic),
                                                           message, stop):
@@ -172,6 +175,12 @@ class KredietbankConnector(Connector):
                 log.warning("kredietbank_consumer_failed error=%s", type(exc).__name__)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
+
+    def _rank(self, item: tuple[TopicPartition, list[Any]]) -> tuple[int, str, int]:
+        order = (topics.ISAM_ONTZORGEN_BESLUIT, topics.ONTZORGEN_AANMELDING)
+        logical = self.runtime.logical(item[0].topic)
+        rank = order.index(logical) if logical in order else len(order)
+        return rank, logical, item[0].partition
 
     @contextlib.asynccontextmanager
     async def _consumer(self, names: tuple[str, ...]) -> AsyncIterator[AIOKafkaConsumer]:
