@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # Reinstall whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check hub connectors schemas topics tests benchmarks
 	$(BIN)/mypy
+
+# coverage-guided fuzzing of codec, UBL and ISI parsers for FUZZ_SECONDS each (fuzz/README.md)
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[fuzz]'
+	for h in codec ubl isi; do mkdir -p fuzz/corpus/$$h && $(BIN)/python fuzz/$${h}_fuzz.py -max_total_time=$(FUZZ_SECONDS) fuzz/corpus/$$h || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

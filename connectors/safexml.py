@@ -24,6 +24,7 @@ from typing import Any
 from lxml import etree
 
 from hub.errors import BadMessage
+from hub.privacy import redact
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -32,6 +33,7 @@ class XmlRefused(BadMessage):
     """The document is not acceptable XML (too big, has a DTD, or is not well-formed)."""
 
     def __init__(self, source: str, rule: str, detail: str) -> None:
+        detail = redact(detail)  # parser messages may quote the document: never a BSN
         super().__init__(f"{source}: {rule}: {detail}")
         self.source = source
         self.rule = rule

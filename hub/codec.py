@@ -16,6 +16,7 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 import schemas
 from hub.errors import BadMessage, UnknownSchema
+from hub.privacy import redact
 from hub.registry import SchemaRegistry
 
 MAGIC = 0
@@ -37,7 +38,7 @@ class AvroCodec:
         buffer.write(header)
         try:
             schemaless_writer(buffer, parsed, record)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise BadMessage(f"record does not fit {full_name}: {_brief(exc)}") from exc
         return buffer.getvalue()
 
@@ -48,7 +49,10 @@ class AvroCodec:
         magic, schema_id = _HEADER.unpack_from(data)
         if magic != MAGIC:
             raise UnknownSchema(f"unknown magic byte {magic} (expected 0, Confluent framing)")
-        name, writer, reader = self._reader(schema_id)
+        try:
+            name, writer, reader = self._reader(schema_id)
+        except UnknownSchema as exc:  # the text quotes the id, which may pass the BSN test
+            raise UnknownSchema(redact(str(exc))) from exc
         try:
             record = schemaless_reader(io.BytesIO(data[_HEADER.size:]), writer, reader)
         except (EOFError, ValueError, TypeError, IndexError, KeyError, UnicodeDecodeError,
@@ -86,6 +90,6 @@ class AvroCodec:
 
 
 def _brief(exc: Exception) -> str:
-    """First line of an error, capped, so no record payload leaks into logs."""
+    """First line of an error, capped and BSN-redacted, so no record payload leaks into logs."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]
+    return redact(text)[:160]

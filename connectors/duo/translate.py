@@ -26,6 +26,7 @@ SOURCE = "duo"
 CONSUMER = "connector-duo"
 _IDS = uuid.UUID("6f1c0b6e-2d0c-5d3e-9a57-0d5b1a0c4d21")  # namespace for derived ids
 _GEMEENTECODE = re.compile(r"^\d{4}$")
+_INT_LIMIT = 2**31  # whole numbers must fit an Avro int
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,20 @@ def parse_changes(envelope: etree._Element) -> list[RawChange]:
                        None)
         fields = {} if payload is None else {etree.QName(c).localname: c.text for c in payload}
         changes.append(RawChange(
-            change_id=_text(node, "WijzigingId") or "", sequence=int(_text(node, "Volgnummer")
-                                                                   or 0),
+            change_id=_text(node, "WijzigingId") or "", sequence=_sequence(node),
             kind="" if payload is None else etree.QName(payload).localname,
             fields=fields, xml=etree.tostring(node)))
     return changes
 
 
 _ENVELOPE_FIELDS = {"WijzigingId", "Volgnummer", "Tijdstip"}
+
+
+def _sequence(node: etree._Element) -> int:
+    try:
+        return int(_text(node, "Volgnummer") or 0)
+    except ValueError:
+        raise InvalidField("Wijziging.Volgnummer", "not a whole number") from None
 
 
 def _text(node: etree._Element, name: str) -> str | None:
@@ -119,9 +126,12 @@ class _Reader:
         if raw is None:
             return default
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             raise InvalidField(f"{self.kind}.{name}", "not a whole number") from None
+        if not -_INT_LIMIT <= value < _INT_LIMIT:  # the Avro int/long fields it fills
+            raise InvalidField(f"{self.kind}.{name}", "out of range")
+        return value
 
     def boolean(self, name: str) -> bool:
         value = self.text(name).lower()

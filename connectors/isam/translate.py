@@ -17,11 +17,12 @@ from typing import Any
 import topics
 from connectors.edge import BsnSealer, Routed
 from hub.errors import InvalidField
-from hub.privacy import normalise_bsn
+from hub.privacy import normalise_bsn, redact
 
 SOURCE = "isam"
 _IDS = uuid.UUID("3d7b8f0e-4f0a-5b8e-9c1d-2a6e5f4b3c21")
 _GEMEENTECODE = re.compile(r"^\d{4}$")
+_INT_LIMIT = 2**31
 UNKNOWN_RESOURCE_TOPIC = topics.ISAM_PIP_VASTGESTELD  # its DLT keeps unknown resources
 
 
@@ -83,6 +84,8 @@ class Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidField(self._name(field), "not a whole number")
+        if not -_INT_LIMIT <= value < _INT_LIMIT:  # must fit the Avro int/long it fills
+            raise InvalidField(self._name(field), "out of range")
         return value
 
     def boolean(self, field: str) -> bool:
@@ -121,7 +124,7 @@ def translate(resource: str, data: Mapping[str, Any], *, sealer: BsnSealer,
     """Route and translate one fetched resource; ``InvalidField`` when it does not fit."""
     route = ROUTES.get(resource)
     if route is None:
-        raise InvalidField("resource", f"unknown ISAM resource {resource!r}")
+        raise InvalidField("resource", f"unknown ISAM resource {redact(resource)[:40]!r}")
     topic, body, with_bsn = route
     r = Reader(resource, data)
     bsn = normalise_bsn(r.text("bsn") if isinstance(data.get("bsn"), str) else "",

@@ -18,9 +18,18 @@ from typing import Any
 from connectors.edge import BsnSealer
 from connectors.isi.translate import translate_row
 from hub.errors import ConfigurationError, InvalidField
+from hub.privacy import redact
 from hub.publish import TopicWriter
 
 REJECTS_HEADER = ("line", "row_type", "field", "reason")
+
+
+class UnreadableExport(InvalidField):
+    """The export cannot be read on from ``line`` (CSV broken): the import stops there."""
+
+    def __init__(self, source: Path, line: int, reason: str) -> None:
+        super().__init__(f"{source.name} line {line}", reason)
+        self.line = line
 
 
 @dataclass
@@ -40,18 +49,38 @@ def rejects_path_for(source: Path) -> Path:
 
 def count_rows(source: Path) -> int:
     """Lines that are rows (not blank, not comments), for the progress bar."""
-    with source.open(encoding="utf-8-sig", newline="") as handle:
+    with source.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
         return sum(1 for line in handle if line.strip() and not line.startswith("#"))
 
 
 def read_rows(source: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) of every row; comments and blank lines skipped."""
-    with source.open(encoding="utf-8-sig", newline="") as handle:
+    """(line number, fields) of every row; comments and blank lines skipped.
+
+    Bytes that are not UTF-8 are kept as surrogate escapes, so that row alone is refused.
+    """
+    with source.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle, delimiter=";", quotechar='"')
-        for values in reader:
-            if not values or not "".join(values).strip() or values[0].startswith("#"):
-                continue
-            yield reader.line_num, values
+        try:
+            for values in reader:
+                if not values or not "".join(values).strip() or values[0].startswith("#"):
+                    continue
+                yield reader.line_num, values
+        except csv.Error as exc:
+            raise UnreadableExport(source, reader.line_num, f"not readable as CSV ({exc}); "
+                                   "the import stopped here") from None
+
+
+def _utf8(values: list[str]) -> None:
+    try:
+        "".join(values).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidField("row", "not UTF-8 text") from None
+
+
+def _row_type(value: str) -> str:
+    """The row type as written, for the rejects file: capped, redacted, valid text."""
+    text = value.strip().upper()[:20].encode("utf-8", "replace").decode("utf-8")
+    return redact(text)
 
 
 class _Batches:
@@ -85,17 +114,23 @@ async def import_file(source: Path, writer: TopicWriter, sealer: BsnSealer, reje
     with rejects.open("w", encoding="utf-8", newline="") as handle:
         refused = csv.writer(handle, delimiter=";")
         refused.writerow(REJECTS_HEADER)
-        for line, values in read_rows(source):
-            result.rows += 1
-            try:
-                routed = translate_row(values, sealer=sealer, received_at=received_at)
-            except InvalidField as exc:
-                result.rejected += 1
-                refused.writerow((line, values[0].strip().upper()[:20], exc.field, exc.reason))
-            else:
-                result.accepted += 1
-                result.by_topic[routed.topic] += 1
-                await batches.add(routed.topic, routed.record)
-            on_row()
+        try:
+            for line, values in read_rows(source):
+                result.rows += 1
+                try:
+                    _utf8(values)
+                    routed = translate_row(values, sealer=sealer, received_at=received_at)
+                except InvalidField as exc:
+                    result.rejected += 1
+                    refused.writerow((line, _row_type(values[0]), exc.field, exc.reason))
+                else:
+                    result.accepted += 1
+                    result.by_topic[routed.topic] += 1
+                    await batches.add(routed.topic, routed.record)
+                on_row()
+        except UnreadableExport as exc:
+            refused.writerow((exc.line, "", "file", exc.reason))
+            await batches.flush()
+            raise
         await batches.flush()
     return result

@@ -91,8 +91,8 @@ class _Row:
 
     def integer(self, name: str) -> int | None:
         raw = self.optional(name)
-        if raw is not None and not raw.isdigit():
-            raise InvalidField(f"{self.kind}.{name}", "not a whole number")
+        if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+            raise InvalidField(f"{self.kind}.{name}", "not a whole number (at most 9 digits)")
         return None if raw is None else int(raw)
 
 

@@ -86,8 +86,9 @@ def mutatie(data: Mapping[str, Any], *, sealer: BsnSealer, received_at: datetime
     """One mutatie (BETALING or EINDE, msg 14) -> its record; ``InvalidField`` when it does
     not fit."""
     soort = str(data.get("soort", ""))
-    r = Reader(f"mutatie.{soort or '?'}", data)
-    bsn = normalise_bsn(r.text("bsn"), field=f"mutatie.{soort}.bsn")
+    label = soort if soort in ("BETALING", "EINDE") else "?"  # field names never echo a value
+    r = Reader(f"mutatie.{label}", data)
+    bsn = normalise_bsn(r.text("bsn"), field=f"mutatie.{label}.bsn")
     head = {"case_ref": sealer.case_ref(bsn), "source": SOURCE, "produced_at": received_at,
             "huishouden_id": r.text("huishoudenId")}
     if soort == "BETALING":

@@ -26,16 +26,19 @@ def rows(data: bytes, header: Sequence[str], *, name: str) -> Iterator[tuple[int
     except UnicodeDecodeError:
         raise InvalidField(name, "not UTF-8 text") from None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
-    first = next(reader, None)
-    if first is None or [c.strip() for c in first] != list(header):
-        raise InvalidField(f"{name} header", "expected columns " + ";".join(header))
-    for values in reader:
-        if not "".join(values).strip():
-            continue
-        if len(values) != len(header):
-            raise InvalidField(f"line {reader.line_num}",
-                               f"has {len(values)} columns, expected {len(header)}")
-        yield reader.line_num, {k: v.strip() for k, v in zip(header, values, strict=True)}
+    try:
+        first = next(reader, None)
+        if first is None or [c.strip() for c in first] != list(header):
+            raise InvalidField(f"{name} header", "expected columns " + ";".join(header))
+        for values in reader:
+            if not "".join(values).strip():
+                continue
+            if len(values) != len(header):
+                raise InvalidField(f"line {reader.line_num}",
+                                   f"has {len(values)} columns, expected {len(header)}")
+            yield reader.line_num, {k: v.strip() for k, v in zip(header, values, strict=True)}
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise InvalidField(f"line {reader.line_num}", f"not readable as CSV ({exc})") from None
 
 
 def minutes(value: str, field: str) -> int:

@@ -29,6 +29,7 @@ class FileRefused(BadMessage):
     """A dropped file breaks its format; ``rule`` and ``detail`` go to the reason file."""
 
     def __init__(self, name: str, rule: str, detail: str) -> None:
+        detail = redact(detail)  # XSD and rule details may quote values: never a BSN
         super().__init__(f"{name}: {rule}: {detail}")
         self.name = name
         self.rule = rule

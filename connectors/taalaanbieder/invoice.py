@@ -22,6 +22,8 @@ def scaled(value: Decimal, factor: int, field: str) -> int:
     product = value * factor
     if product != product.to_integral_value():
         raise InvalidField(field, f"has more than {len(str(factor)) - 1} decimals")
+    if not -(2**63) <= product < 2**63:  # the Avro long it goes into
+        raise InvalidField(field, "amount out of range")
     return int(product)
 
 

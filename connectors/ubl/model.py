@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from hub.errors import BadMessage
+from hub.privacy import redact
 
 INVOICE = "INVOICE"
 CREDIT_NOTE = "CREDIT_NOTE"
@@ -16,6 +17,7 @@ class InvoiceRejected(BadMessage):
     """The UBL document breaks a rule of the standard; ``rule`` names it (e.g. ``BR-CO-10``)."""
 
     def __init__(self, source: str, rule: str, detail: str) -> None:
+        detail = redact(detail)  # details quote values (amounts, ids): never a BSN-like number
         super().__init__(f"{source}: {rule}: {detail}")
         self.source = source
         self.rule = rule

@@ -21,7 +21,11 @@ PEPPOL_PREFIX = "urn:cen.eu:en16931:2017"
 def check(invoice: UblInvoice) -> None:
     """Run every rule; the first that fails raises ``InvoiceRejected``."""
     for rule in RULES:
-        rule(invoice)
+        try:
+            rule(invoice)
+        except ArithmeticError:  # decimal Overflow/InvalidOperation on absurd magnitudes
+            raise _fail(invoice, "UBL-DECIMAL", f"amounts too large to check ({rule.__name__})"
+                        ) from None
 
 
 def _fail(invoice: UblInvoice, rule: str, detail: str) -> InvoiceRejected:
