@@ -6,10 +6,16 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from hub.codec import AvroCodec
+from hub.errors import ConfigurationError
 from hub.privacy import BsnCipher
-from hub.reconcile.view import case_view
+from hub.reconcile.emit import ViewEmitter
+from hub.reconcile.links import derived
+from hub.reconcile.moves import Peildatum
+from hub.reconcile.tables import load_tables
+from hub.reconcile.view import Reconciler
 from hub.registry import registry_from_settings
 from hub.settings import Settings
 from hub.store import Store
@@ -30,8 +36,23 @@ class Runtime:
     def store(self) -> Store:
         """The case store, migrated; views are deferred to the worker's projector."""
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
-        return Store(self.settings.effective_database_url, projection=case_view,
-                     deferred_views=True)
+        return Store(self.settings.effective_database_url, projection=self.reconciler,
+                     emitter=self.emitter, derive=derived, deferred_views=True)
+
+    @cached_property
+    def emitter(self) -> ViewEmitter:
+        """What a view change sends (registrations, signals, bookings), encoded."""
+        return ViewEmitter(self.codec)
+
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        """The projection: rate tables loaded (and checked for gaps) once, at start."""
+        folder = Path(self.settings.rate_tables) if self.settings.rate_tables else None
+        try:
+            peildatum = Peildatum.parse(self.settings.peildatum)
+        except ValueError as exc:
+            raise ConfigurationError(f"HUB_PEILDATUM: {exc}") from None
+        return Reconciler(load_tables(folder), peildatum)
 
     @cached_property
     def cipher(self) -> BsnCipher:

@@ -48,6 +48,9 @@ class Settings:
     projector_interval_s: float = 0.5
     projector_cases: int = 1000
     projector_busy_share: float = 0.25
+    peildatum: str = "12-31"
+    rate_tables: str = ""
+    signal_sweep_s: float = 3600.0
     retry_attempts: int = 5
     retry_backoff_s: float = 0.2
     log_level: str = "INFO"

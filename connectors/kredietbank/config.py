@@ -22,7 +22,7 @@ class KredietbankSettings:
     retry_backoff_s: float = 0.5
     retry_max_backoff_s: float = 60.0
     cursor_name: str = "kredietbank"  # store cursors <name>.mutaties and <name>.facturen
-    relay_besluiten: bool = True  # turn ISAM ontzorgen decisions into aanmeldingen/afmeldingen
+    relay_besluiten: bool = False  # the hub (hub/reconcile/outbound.py) sends them; True: relay
 
 
 register_settings(KredietbankSettings, PREFIX)

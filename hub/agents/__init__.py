@@ -5,6 +5,7 @@ from __future__ import annotations
 import faust
 
 from hub.agents.dead_letters import register_dead_letter_watch
+from hub.agents.deadlines import register_deadline_sweep
 from hub.agents.facts import register_fact_agents
 from hub.agents.outbox import register_outbox_publisher
 from hub.agents.projector import register_projector
@@ -17,3 +18,4 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     register_dead_letter_watch(app, runtime)
     register_projector(app, runtime)
     register_outbox_publisher(app, runtime)
+    register_deadline_sweep(app, runtime)

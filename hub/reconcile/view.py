@@ -1,60 +1,123 @@
 """The case view: a pure function of a case's facts (ARCHITECTURE §2, principle 1).
 
-Arrival order never matters: every choice below is made on the facts' own content (dates,
-production time, message id), so a replay or a permutation of the same facts gives the same view.
-The reconciliation issue grows this into the full case view; this module keeps that contract.
+``Reconciler`` is the store's projection: (case_ref, facts) -> view, holding the rate tables
+and the peildatum it was built with. A person's view carries status (R1-R7, R18), the
+gemeente timeline and budget attribution (R15, R17), the decision on every invoice line and
+voucher billed for the case (R8-R13, R22), the signals the facts imply, and the registrations
+the hub must send. An invoice's own view (key ``FA…``) holds the document and the lines that
+name no case, which are held (R10). ``emit`` turns a view change into outbox messages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
+from functools import cache
 from typing import Any
 
+from hub.reconcile import facts as k
+from hub.reconcile import invoices
+from hub.reconcile.case import context
+from hub.reconcile.exams import exam_view
+from hub.reconcile.facts import CaseFacts, iso
+from hub.reconcile.links import FACTUUR
+from hub.reconcile.model import AANGEHOUDEN, FACTUUR_VOOR_CASE, CaseContext
+from hub.reconcile.moves import Peildatum, attribution
+from hub.reconcile.outbound import registrations
+from hub.reconcile.signals import from_facts
+from hub.reconcile.status import status
+from hub.reconcile.tables import Tables, load_tables
 from hub.store import Fact
 
-EXAMENRESULTAAT = "nl.inburgering.hub.Examenresultaat"
+INVOICE_KEY_PREFIX = "FA"
 
 
-def case_view(case_ref: str, facts: Sequence[Fact]) -> dict[str, Any]:
-    """The view of one case from all its facts."""
-    exams = _exam_results([f for f in facts if f.kind == EXAMENRESULTAAT])
+class Reconciler:
+    """The projection: every case's view from its facts, under fixed tables and peildatum."""
+
+    def __init__(self, tables: Tables | None = None, peildatum: Peildatum | None = None) -> None:
+        self.tables = tables if tables is not None else load_tables()
+        self.peildatum = peildatum or Peildatum()
+
+    def __call__(self, case_ref: str, facts: Sequence[Fact]) -> dict[str, Any]:
+        """The view of one case (or one invoice) from all its facts."""
+        cf = CaseFacts(facts)
+        if case_ref.startswith(INVOICE_KEY_PREFIX):
+            return invoice_view(case_ref, cf)
+        ctx = context(case_ref, cf)
+        st = status(cf, ctx, self.tables.keurmerk)
+        voldaan = st["plicht_voldaan_op"]
+        ctx = replace(ctx, plicht_voldaan_op=date.fromisoformat(voldaan) if voldaan else None)
+        decisions = invoices.decide(ctx, _invoices(cf), self.tables)
+        decisions += invoices.vouchers(ctx, cf.records(k.PIB_VOUCHER))
+        return {
+            "case_ref": case_ref, "facts": cf.count(), **exam_view(facts), **st,
+            "gemeente": ctx.residences[-1].gemeentecode if ctx.residences else None,
+            "verblijf": [{"gemeentecode": r.gemeentecode, "vanaf": _day(r.vanaf),
+                          "tot": iso(r.tot) or None} for r in ctx.residences],
+            "budget_toerekening": attribution(ctx.residences, _years(ctx, st), self.peildatum),
+            "ontzorgen": [{"begin": iso(p.begin), "einde": iso(p.einde) or None}
+                          for p in ctx.ontzorgen],
+            "beslissingen": decisions,
+            "signalen": from_facts(ctx, st, decisions),
+            "uitgaand": registrations(case_ref, cf),
+            "tabellen": self.tables.tables_version,
+        }
+
+
+def invoice_view(key: str, cf: CaseFacts) -> dict[str, Any]:
+    """An invoice's own view: its documents, and a held decision for lines naming no case."""
+    documents = cf.with_ids(FACTUUR)
+    held = []
+    for mid, doc in documents:
+        for line in doc["regels"]:
+            if line.get("case_ref"):
+                continue
+            held.append({
+                "factuur_key": key, "factuur_message_id": mid,
+                "factuurnummer": doc["factuurnummer"], "leverancier_id": doc["leverancier_id"],
+                "regelnummer": line["regelnummer"], "documentsoort": doc["documentsoort"],
+                "dienstdatum": iso(line["periode_begindatum"]),
+                "beslissing": AANGEHOUDEN, "reden": "R10.geen-zaakreferentie", "regel": "R10",
+                "toelichting": "factuurregel noemt geen zaakreferentie",
+                "gefactureerd_cent": int(line["regelbedrag_cent"]), "goedgekeurd_cent": 0})
     return {
-        "case_ref": case_ref,
-        "facts": len(facts),
-        "examens": exams,
-        "examens_behaald": sorted(k for k, v in exams.items() if v["uitslag"] == "GESLAAGD"),
+        "case_ref": key, "facts": cf.count(), "soort": "factuur",
+        "documenten": [{"message_id": mid, "factuurnummer": d["factuurnummer"],
+                        "leverancier_id": d["leverancier_id"],
+                        "documentsoort": d["documentsoort"], "factuurdatum": iso(d["factuurdatum"]),
+                        "te_betalen_cent": int(d["te_betalen_cent"]),
+                        "regels": len(d["regels"])} for mid, d in documents],
+        "beslissingen": sorted(held, key=lambda d: (d["factuur_message_id"], d["regelnummer"])),
     }
 
 
-def _exam_results(facts: Sequence[Fact]) -> dict[str, dict[str, Any]]:
-    """Per onderdeel the best result; a correction (same examen_id, later) replaces the original."""
-    latest: dict[str, Fact] = {}
-    for fact in facts:
-        examen_id = str(fact.record["examen_id"])
-        current = latest.get(examen_id)
-        if current is None or _version(fact) > _version(current):
-            latest[examen_id] = fact
-    per_onderdeel: dict[str, dict[str, Any]] = {}
-    for fact in sorted(latest.values(), key=_exam_order):
-        record = fact.record
-        per_onderdeel[str(record["onderdeel"])] = {
-            "niveau": str(record["niveau"]),
-            "uitslag": str(record["uitslag"]),
-            "examendatum": _iso(record["examendatum"]),
-        }
-    return per_onderdeel
+def _invoices(cf: CaseFacts) -> list[dict[str, Any]]:
+    return cf.records(FACTUUR_VOOR_CASE)
 
 
-def _version(fact: Fact) -> tuple[str, str]:
-    return (_iso(fact.record["produced_at"]), fact.message_id)
+def _years(ctx: CaseContext, st: dict[str, Any]) -> range:
+    """R15: the years the case runs: from the koppeling to the plicht met (or termijn end)."""
+    if not ctx.residences:
+        return range(0)
+    first = ctx.residences[0].vanaf.year if ctx.residences[0].vanaf != date.min else \
+        min(r.vanaf.year for r in ctx.residences[1:])
+    end = st["plicht_voldaan_op"] or st["termijn_einde"]
+    last = date.fromisoformat(end).year if end else max(r.vanaf.year for r in ctx.residences)
+    return range(first, max(first, last) + 1)
 
 
-def _exam_order(fact: Fact) -> tuple[bool, str, str]:
-    """Later dates win; a pass outranks a fail on the same date."""
-    record = fact.record
-    return (record["uitslag"] == "GESLAAGD", _iso(record["examendatum"]), fact.message_id)
+def _day(day: date) -> str | None:
+    return None if day == date.min else day.isoformat()
 
 
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date | datetime) else str(value)
+@cache
+def default_reconciler() -> Reconciler:
+    """A Reconciler on the packaged tables and the default peildatum (tests, tools)."""
+    return Reconciler()
+
+
+def case_view(case_ref: str, facts: Sequence[Fact]) -> dict[str, Any]:
+    """The view of one case under the packaged tables and default peildatum."""
+    return default_reconciler()(case_ref, facts)

@@ -41,7 +41,8 @@ def record_batch(
     new_keys = _claim(conn, consumer, fresh, fresh_refused, now)
     applied = [msg for msg in fresh if msg.message_id in new_keys]
     dead = [ref for ref in fresh_refused if ref.position_key in new_keys]
-    new_facts = _insert_facts(conn, applied, now)
+    derived = [extra for msg in applied for extra in rules.derive(msg)]
+    new_facts = _insert_facts(conn, [*applied, *derived], now)
     touched = {fact.case_ref for fact in new_facts}
     if project:
         views_changed = refresh(

@@ -28,6 +28,17 @@ def insert_outbox(conn: Connection, messages: Iterable[OutboxMessage], now: date
     conn.execute(stmt, rows)
 
 
+def insert_new(conn: Connection, messages: Sequence[OutboxMessage], now: datetime) -> int:
+    """``insert_outbox``, counting the messages whose id the outbox did not have yet."""
+    ids = sorted({msg.message_id for msg in messages})
+    known: set[str] = set()
+    for chunk in chunks(ids):
+        known.update(conn.scalars(select(m.outbox.c.message_id)
+                                  .where(among(conn, m.outbox.c.message_id, chunk))))
+    insert_outbox(conn, [msg for msg in messages if msg.message_id not in known], now)
+    return len(set(ids) - known)
+
+
 def pending(conn: Connection, limit: int) -> list[OutboxRow]:
     """Unpublished rows, oldest first."""
     c = m.outbox.c

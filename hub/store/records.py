@@ -98,6 +98,16 @@ Emitter = Callable[[str, dict[str, Any] | None, dict[str, Any]], Sequence[Outbox
 """(case_ref, old view or None, new view) -> messages to put in the outbox; may be empty."""
 
 
+Derive = Callable[[InboundMessage], Sequence[InboundMessage]]
+"""An accepted message -> further facts it implies for other cases (recorded with it, under
+derived message ids); e.g. an invoice's lines for each case they bill. Must be pure."""
+
+
+def no_derive(message: InboundMessage) -> Sequence[InboundMessage]:
+    """The default: a message is one fact."""
+    return ()
+
+
 def position_key(topic: str, partition: int, offset: int) -> str:
     """``pos:<topic>/<partition>/<offset>``: the inbox key of a dead-lettered message."""
     return f"pos:{topic}/{partition}/{offset}"

@@ -6,7 +6,7 @@ unreachable) surfaces as ``hub.errors.StoreBusy``; anything else is a bug and is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from hub.store.engine import make_engine, transaction
 from hub.store.migrate import upgrade
 from hub.store.records import (
     BatchOutcome,
+    Derive,
     Emitter,
     Fact,
     InboundMessage,
@@ -28,6 +29,7 @@ from hub.store.records import (
     Projection,
     Refusal,
     default_projection,
+    no_derive,
     no_emitter,
 )
 from hub.store.sql import upsert_insert, utcnow
@@ -40,11 +42,12 @@ class Store:
 
     def __init__(
         self, url: str, *, projection: Projection | None = None, emitter: Emitter | None = None,
-        migrate: bool = True, deferred_views: bool = False,
+        migrate: bool = True, deferred_views: bool = False, derive: Derive | None = None,
     ) -> None:
         self._engine = make_engine(url)
         self._deferred = deferred_views
-        self._rules = views.Rules(projection or default_projection, emitter or no_emitter)
+        self._rules = views.Rules(projection or default_projection, emitter or no_emitter,
+                                  derive=derive or no_derive)
         if migrate:
             try:
                 upgrade(self._engine)
@@ -139,6 +142,22 @@ class Store:
                 changed += views.refresh(conn, refs, self._rules, actor=REBUILD_ACTOR,
                                          action="case_view.rebuild", now=utcnow())
             after = refs[-1]
+
+    def sweep(self, emit: Callable[[str, dict[str, Any]], Sequence[OutboxMessage]],
+              batch_size: int = 1000) -> int:
+        """Offer every stored view to ``emit`` and put what it returns in the outbox (ids
+        already there are skipped); ``batch_size`` views per transaction; how many were new."""
+        added, after = 0, ""
+        v = m.case_view.c
+        while True:
+            with transaction(self._engine, write=True) as conn:
+                rows = conn.execute(select(v.case_ref, v.view).where(v.case_ref > after)
+                                    .order_by(v.case_ref).limit(batch_size)).all()
+                if not rows:
+                    return added
+                messages = [msg for ref, view in rows for msg in emit(ref, dict(view))]
+                added += outbox_rows.insert_new(conn, messages, utcnow())
+            after = rows[-1][0]
 
     def audit(
         self, actor: str, action: str, entity: str, entity_id: str, *, old: Any = None,

@@ -23,7 +23,16 @@ from hub.store import models as m
 from hub.store.cache import FactCache
 from hub.store.jsonsafe import RawJson, dumps, loads
 from hub.store.outbox import insert_outbox
-from hub.store.records import Emitter, Fact, OutboxMessage, Projection, fact_order, no_emitter
+from hub.store.records import (
+    Derive,
+    Emitter,
+    Fact,
+    OutboxMessage,
+    Projection,
+    fact_order,
+    no_derive,
+    no_emitter,
+)
 from hub.store.sql import among, chunks, upsert_insert
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
@@ -31,11 +40,13 @@ _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 @dataclass(frozen=True)
 class Rules:
-    """How facts become a view, what a view change sends, and the decoded-fact cache."""
+    """How facts become a view, what a view change sends, which facts a message implies, and
+    the decoded-fact cache."""
 
     projection: Projection
     emitter: Emitter
     cache: FactCache = field(default_factory=FactCache)
+    derive: Derive = no_derive
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import topics
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
 from hub.store import jsonsafe
@@ -23,14 +24,16 @@ def spawn_connectors(hub_env: HubEnv, *names: str, log_name: str = "connectors"
 
 
 def facts(hub_env: HubEnv, topic: str) -> list[dict[str, Any]]:
-    """The stored records of every fact recorded from logical ``topic`` (read-only query)."""
+    """The stored records of every message recorded from logical ``topic`` (read-only query);
+    facts the hub derives from them (an invoice's lines per case) share the source but not the
+    kind, so they are left out."""
     db = Path(hub_env.env["HUB_DATABASE_URL"].removeprefix("sqlite:///"))
     if not db.exists():
         return []
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
         try:
-            rows = conn.execute("select payload from fact where source_topic = ?",
-                                (topic,)).fetchall()
+            rows = conn.execute("select payload from fact where source_topic = ? and kind = ?",
+                                (topic, topics.by_name(topic).value_schema)).fetchall()
         except sqlite3.OperationalError:  # table not there yet
             return []
     return [jsonsafe.loads(payload) for (payload,) in rows]

@@ -171,7 +171,8 @@ def test_sigkill_of_the_worker_ten_times_gives_the_clean_store(
     store = Store(env.settings().effective_database_url)
     # Ten kills at random points of progress: each life is killed as soon as the store holds
     # its threshold of facts (mid-batch, mid-projection or mid-publish, wherever that falls).
-    thresholds = sorted(rng.sample(range(100, inputs.facts - 100), 10))
+    # The last kill comes at least two recording batches (500 messages) before the end.
+    thresholds = sorted(rng.sample(range(100, inputs.facts - 1000), 10))
     for threshold in thresholds:
         worker = env.spawn("worker", log_name="worker")
         wait_until(lambda t=threshold: store.count("fact") >= t, timeout=90, interval=0.02)

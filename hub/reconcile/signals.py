@@ -1,0 +1,89 @@
+"""Signals for the consulent (ISAM): from facts in the view, and from deadlines on a given day.
+
+``from_facts`` gives the signals the facts alone imply (a move, the plicht met, afschalen
+possible, an invoice refused): part of the case view, so order independent. ``due`` gives the
+deadline signals (intake, PIP, gesprek overdue; termijn at risk) for ``today``, passed in.
+Each signal has a stable id, so it is sent once however often it is derived.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from hub.reconcile.model import AFGEWEZEN, CaseContext
+from hub.reconcile.moves import gemeente_on
+
+TERMIJN_RISICO_DAGEN = 182  # half a year before the end with the plicht not yet met
+
+
+def signal(case_ref: str, soort: str, gemeente: str | None, regel: str, on: date | str,
+           toelichting: str, *, uiterlijk: str | None = None,
+           kenmerken: dict[str, str] | None = None, key: str = "") -> dict[str, Any]:
+    """One signal as a view entry; its id hashes what makes it this signal."""
+    day = on if isinstance(on, str) else on.isoformat()
+    code = gemeente or "onbekend"
+    ident = hashlib.sha256(f"{case_ref}|{soort}|{code}|{key or day}".encode()).hexdigest()[:32]
+    return {"id": ident, "type": soort, "gemeentecode": code, "regel": regel,
+            "vastgesteld_op": day, "uiterlijk": uiterlijk, "toelichting": toelichting,
+            "kenmerken": dict(sorted((kenmerken or {}).items()))}
+
+
+def from_facts(ctx: CaseContext, status: dict[str, Any],
+               decisions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """R4, R5, R8-R13, R17: the signals the facts imply, sorted by id."""
+    ref, out = ctx.case_ref, []
+    for prev, nxt in zip(ctx.residences, ctx.residences[1:], strict=False):
+        if prev.gemeentecode == nxt.gemeentecode:
+            continue
+        marks = {"van": prev.gemeentecode, "naar": nxt.gemeentecode}
+        for code in (prev.gemeentecode, nxt.gemeentecode):  # R17: warme overdracht, both sides
+            out.append(signal(ref, "OVERDRACHT_VERHUIZING", code, "R17", nxt.vanaf,
+                              "verhuizing: draag de zaak warm over", kenmerken=marks))
+    if status["plicht_voldaan"]:
+        on = date.fromisoformat(status["plicht_voldaan_op"])
+        out.append(signal(ref, "PLICHT_VOLDAAN", gemeente_on(ctx.residences, on), "R4", on,
+                          "inburgeringsplicht voldaan", key="voldaan"))
+    if status["afschalen_mogelijk"]:
+        on = max(h.einde for h in ctx.hours)
+        out.append(signal(ref, "AFSCHALEN_MOGELIJK", gemeente_on(ctx.residences, on), "R5", on,
+                          "600 lesuren bij keurmerkhouder: afschalen mogelijk", key="afschalen"))
+    for d in decisions:
+        if d["beslissing"] == AFGEWEZEN:
+            out.append(signal(ref, "FACTUUR_GEWEIGERD", d.get("gemeentecode"), d["regel"],
+                              d["dienstdatum"], f"factuurregel geweigerd: {d['reden']}",
+                              kenmerken={"factuurnummer": str(d.get("factuurnummer", "")),
+                                         "reden": d["reden"]},
+                              key=f"{d.get('factuur_key')}/{d.get('regelnummer')}"))
+    return sorted(out, key=lambda s: s["id"])
+
+
+def due(view: dict[str, Any], today: date) -> list[dict[str, Any]]:
+    """R18, R2: deadline signals for ``today`` (passed in, never read from a clock)."""
+    if not view.get("deadlines") or view.get("plicht_voldaan"):
+        return []
+    ref, gemeente, dl, out = view["case_ref"], view.get("gemeente"), view["deadlines"], []
+    checks = (("INTAKE_TE_LAAT", "intake_uiterlijk", "intake_op", "brede intake te laat"),
+              ("PIP_TE_LAAT", "pip_uiterlijk", "pip_op", "PIP te laat"))
+    for soort, limit, done, text in checks:
+        if dl.get(limit) and not dl.get(done) and date.fromisoformat(dl[limit]) < today:
+            out.append(signal(ref, soort, gemeente, "R18", dl[limit], text,
+                              uiterlijk=dl[limit], key=dl[limit]))
+    if dl.get("lbt_uiterlijk") and not dl.get("lbt_op") and \
+            date.fromisoformat(dl["lbt_uiterlijk"]) < today:  # no LBT type in SignaalType v1
+        out.append(signal(ref, "OVERIG", gemeente, "R18", dl["lbt_uiterlijk"],
+                          "leerbaarheidstoets niet afgenomen binnen 12 maanden",
+                          uiterlijk=dl["lbt_uiterlijk"], kenmerken={"termijn": "LBT"},
+                          key=f"lbt/{dl['lbt_uiterlijk']}"))
+    if dl.get("gesprek_uiterlijk") and date.fromisoformat(dl["gesprek_uiterlijk"]) < today:
+        out.append(signal(ref, "GESPREK_TE_LAAT", gemeente, "R18", dl["gesprek_uiterlijk"],
+                          "voortgangsgesprek te laat", uiterlijk=dl["gesprek_uiterlijk"],
+                          key=dl["gesprek_uiterlijk"]))
+    einde = view.get("termijn_einde")
+    if einde and date.fromisoformat(einde) - timedelta(days=TERMIJN_RISICO_DAGEN) < today:
+        out.append(signal(ref, "TERMIJN_IN_GEVAAR", gemeente, "R2", einde,
+                          "termijn loopt af, plicht nog niet voldaan", uiterlijk=einde,
+                          key=f"termijn/{einde}"))
+    return sorted(out, key=lambda s: s["id"])
