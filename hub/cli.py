@@ -166,6 +166,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "connectors.cli",
     "connectors.isi.cli",
     "hub.console.cli",
+    "hub.report.cli",
 )
 
 

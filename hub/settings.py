@@ -51,6 +51,10 @@ class Settings:
     peildatum: str = "12-31"
     rate_tables: str = ""
     signal_sweep_s: float = 3600.0
+    report_time: str = "06:00"
+    report_timezone: str = "Europe/Amsterdam"
+    report_dir: str = ""
+    report_silence_days: str = ""
     retry_attempts: int = 5
     retry_backoff_s: float = 0.2
     log_level: str = "INFO"

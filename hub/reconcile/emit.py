@@ -40,9 +40,9 @@ class ViewEmitter:
         for s in new.get("signalen", ()):
             if s["id"] not in seen:
                 out.append(self.message(*_on(topics.SIGNAAL, signaal(case_ref, s))))
-        booked = {_line(d) for d in old.get("beslissingen", ()) if _bookable(d)}
+        booked = {_line(d) for d in old.get("beslissingen", ()) if bookable(d)}
         for d in new.get("beslissingen", ()):
-            if _bookable(d) and _line(d) not in booked:
+            if bookable(d) and _line(d) not in booked:
                 out.append(self.message(*_on(topics.BOEKING, booking(case_ref, d))))
         return out
 
@@ -53,7 +53,7 @@ class ViewEmitter:
         return OutboxMessage(ident, topic, key, self._codec.encode(spec.value_schema, record))
 
 
-def _bookable(decision: dict[str, Any]) -> bool:
+def bookable(decision: dict[str, Any]) -> bool:
     """Approved invoice lines with an amount and a gemeente become bookings (msg 16)."""
     return (decision["beslissing"] == GOEDGEKEURD and bool(decision.get("goedgekeurd_cent"))
             and bool(decision.get("gemeentecode")) and "regelnummer" in decision

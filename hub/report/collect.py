@@ -1,0 +1,165 @@
+"""One pass over the store's views: every section's rows into a ``Tally``, totals on the way.
+
+Invoice views come first (their documents date the exceptions, R10-held lines are exceptions
+themselves), then the case views merged with the per-case fact summaries. A ``--gemeente``
+filter only decides which rows are written: bookings and payments are matched over the whole
+store, so a payment booked on another gemeente is never reported as unbooked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from hub.reconcile.case import context
+from hub.reconcile.facts import CaseFacts
+from hub.reconcile.pib import budget_cent
+from hub.reconcile.tables import Tables
+from hub.report.budget import BudgetBook, gemeente_of
+from hub.report.columns import BUDGET, COMPLETENESS, EXCEPTIONS, MOVES, PIB, RISKS, VOUCHERS
+from hub.report.csvs import Tally
+from hub.report.payments import Payment, Payments, booking_of, unbooked_row, unpaid_row
+from hub.report.sections import (
+    CaseFlags,
+    PibBudget,
+    as_day,
+    exception_row,
+    flag_rows,
+    invoice_lines,
+    is_exception,
+    move_rows,
+    pib_row,
+    risk_rows,
+    silence_rows,
+    voucher_rows,
+)
+from hub.store import Fact
+
+# Days without a fact before a partner counts as silent; schools and the Kredietbank deliver
+# monthly, DUO, ISAM and the bank daily. ISI is a one-off bulk import: not watched.
+DEFAULT_SILENCE = {"duo": 7, "isam": 7, "taalaanbieder": 35, "kredietbank": 35, "financieel": 7}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What one report covers: its date, optionally one gemeente, the moves period, thresholds."""
+
+    day: date
+    gemeente: str | None = None
+    since: date | None = None
+    silence_days: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SILENCE))
+    sample: int = 100
+
+    @property
+    def period_start(self) -> date:
+        """Start of the moves period: ``since``, else 1 January of the year before."""
+        return self.since or date(self.day.year - 1, 1, 1)
+
+    def wanted(self, gemeente: str | None) -> bool:
+        """Whether a row of ``gemeente`` belongs in this report."""
+        return self.gemeente is None or gemeente == self.gemeente
+
+
+class Collector:
+    """Feeds a ``Tally`` (or ``CsvSink``) section by section from views and facts."""
+
+    def __init__(self, options: Options, tables: Tables, tally: Tally, payments: Payments,
+                 pib: Mapping[str, list[Fact]]) -> None:
+        self.options = options
+        self.tally = tally
+        self.budget = BudgetBook(tables, options.day)
+        self._tables = tables
+        self._payments = payments
+        self._pib = dict(pib)
+        self._dates: dict[str, int] = {}  # invoice message id -> factuurdatum (ordinal)
+
+    def invoice(self, ref: str, view: Mapping[str, Any]) -> None:
+        """An invoice's view: remember its documents' dates; its held lines are exceptions."""
+        for doc in view.get("documenten") or ():
+            day = as_day(doc.get("factuurdatum"))
+            if day is not None:
+                self._dates[str(doc["message_id"])] = day.toordinal()
+        self._lines(ref, view)
+
+    def case(self, ref: str, view: Mapping[str, Any] | None, flags: CaseFlags | None) -> None:
+        """A case: its view (None when not projected yet) and its completeness summary."""
+        o, add = self.options, self.tally.add
+        if view is not None:
+            self.budget.attribute(view)
+            self.budget.commit(view)
+            self._lines(ref, view)
+            for row in move_rows(ref, view, o.period_start, o.day):
+                if o.wanted(row[2]) or o.wanted(row[3]):
+                    add(MOVES, row)
+            self._add_each(RISKS, risk_rows(ref, view, o.day), 1)
+            self._add_each(VOUCHERS, voucher_rows(ref, view), 3)
+        facts = self._pib.pop(ref, None)
+        if facts is not None:
+            self._add_each(PIB, [pib_row(ref, view, pib_budget(ref, facts),
+                                         self._tables.is_kredietbank)], 1)
+        if flags is not None:
+            self._add_each(COMPLETENESS, flag_rows(flags, view), 3)
+
+    def finish(self, last_heard: Mapping[str, date], payments: Iterable[Payment]) -> None:
+        """What only the whole store tells: budget with R16, unbooked payments (of
+        ``payments``, every ``Betaling`` read again), silence."""
+        o = self.options
+        for ref in sorted(self._pib):  # PIB facts of a case without a view yet
+            self.case(ref, None, None)
+        for row in self.budget.rows(o.gemeente):
+            self.tally.add(BUDGET, row)
+        if o.gemeente is None:
+            for payment in self._payments.unmatched(payments):
+                self.tally.add(COMPLETENESS, unbooked_row(payment, o.day))
+        for row in silence_rows(last_heard, o.silence_days, o.day):
+            self.tally.add(COMPLETENESS, row)
+
+    def _lines(self, ref: str, view: Mapping[str, Any]) -> None:
+        o = self.options
+        for d in invoice_lines(view):
+            self.budget.invoice_line(d)
+            if is_exception(d) and o.wanted(gemeente_of(d)):
+                ordinal = self._dates.get(str(d.get("factuur_message_id")))
+                invoiced = date.fromordinal(ordinal) if ordinal else None
+                self.tally.add(EXCEPTIONS, exception_row(ref, d, invoiced, o.day))
+            booking = booking_of(ref, d)
+            if booking is None:
+                continue
+            paid = self._payments.take(booking.kenmerk)
+            if paid is not None:
+                self.budget.at(booking.gemeente, booking.jaar).betaald += paid
+            elif o.wanted(booking.gemeente):
+                self.tally.add(COMPLETENESS, unpaid_row(ref, booking, o.day))
+
+    def _add_each(self, section: Any, rows: Iterable[Any], gemeente_at: int) -> None:
+        for row in rows:
+            if self.options.wanted(row[gemeente_at]):
+                self.tally.add(section, row)
+
+
+def pib_budget(ref: str, facts: list[Fact]) -> PibBudget:
+    """R22: a case's PIB trajecten, approved budget (meerkosten capped) and bonus budget."""
+    ctx = context(ref, CaseFacts(facts))
+    return PibBudget(len(ctx.pib), budget_cent(ctx),
+                     sum(p.bonus_cent for p in ctx.pib if p.goedgekeurd))
+
+
+def merged(views: Iterable[tuple[str, dict[str, Any]]], flags: Iterable[CaseFlags]
+           ) -> Iterator[tuple[str, dict[str, Any] | None, CaseFlags | None]]:
+    """Two streams ordered by case reference joined on it: (ref, view or None, flags or None)."""
+    pending = iter(flags)
+    flag = next(pending, None)
+    for ref, view in views:
+        while flag is not None and flag.case_ref < ref:
+            yield flag.case_ref, None, flag
+            flag = next(pending, None)
+        if flag is not None and flag.case_ref == ref:
+            yield ref, view, flag
+            flag = next(pending, None)
+        else:
+            yield ref, view, None
+    while flag is not None:
+        yield flag.case_ref, None, flag
+        flag = next(pending, None)
