@@ -118,34 +118,40 @@ def worker() -> None:
 
 
 @app.command()
-def up(demo: bool = typer.Option(False, help="Feed the demo scenario through the stack."),
+def up(demo: bool = typer.Option(False, help="Replay the demo scenario through the stack."),
        port: int = typer.Option(None, help="Broker port (default HUB_BROKER_PORT)."),
        exit_after_demo: bool = typer.Option(False, hidden=True)) -> None:
     """Start broker, topics, store, worker and console as one process tree; Ctrl-C stops all.
 
-    With ``--demo`` the connectors run too, each with its simulated partner, and a demo
-    feed goes through the stack."""
+    With ``--demo`` the default scenario (2 gemeenten, 500 people, 3 years) is replayed through
+    every connector and simulated partner, and the nightly report is written at the end."""
     from dataclasses import replace
 
     from hub.up import start_stack, wait_for_signal
 
     settings = _settings()
+    folder = None
+    if demo:
+        from hub.up_demo import prepare
+
+        folder = prepare(settings, out.print)
+        settings = _settings()  # now with the scenario's case-reference key
     if port:
         settings = replace(settings, broker_port=port)
     stack = start_stack(settings, out.print, demo=demo)
     out.print(f"ready    pids {stack.pids()}  (Ctrl-C stops everything)")
-    if demo:
-        from hub.demo import run_demo
+    if folder is None:
+        wait_for_signal(stack, out.print)
+        return
+    from hub.up_demo import DemoRun
 
-        try:
-            run_demo(stack.settings, out.print)
-        except BaseException:
-            stack.stop(out.print)
-            raise
-        if exit_after_demo:
-            stack.stop(out.print)
-            return
-    wait_for_signal(stack, out.print)
+    run = DemoRun(stack.settings, folder, out.print).start()
+    if not exit_after_demo:
+        wait_for_signal(stack, out.print, before_stop=run.stop)
+        return
+    run.done.wait(900)
+    run.stop()
+    stack.stop(out.print)
 
 
 @app.command()
@@ -167,6 +173,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "connectors.isi.cli",
     "hub.console.cli",
     "hub.report.cli",
+    "hub.scenario.cli",
 )
 
 

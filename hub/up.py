@@ -73,8 +73,8 @@ class Stack:
 
 def start_stack(settings: Settings, say: Say, *, demo: bool = False,
                 console: bool = True) -> Stack:
-    """Broker, topics, store, worker and console; with ``demo`` also every connector with
-    its simulated partner. Prints where everything runs."""
+    """Broker, topics, store, worker and console (with ``demo`` the console's demo accounts).
+    Prints where everything runs."""
     (settings.var_dir / "logs").mkdir(parents=True, exist_ok=True)
     broker = EmbeddedBroker(settings.broker_port, log_path=settings.var_dir / "logs" / "broker.log")
     broker.start()
@@ -88,10 +88,6 @@ def start_stack(settings: Settings, say: Say, *, demo: bool = False,
         say(f"store    {settings.effective_database_url}")
         worker = stack.spawn("worker", ["worker"])
         say(f"worker   pid {worker.process.pid}  log {worker.log}")
-        if demo:
-            partners = stack.spawn("connectors", ["connectors", "run", "--demo"])
-            say(f"partners connectors with simulated partners  pid {partners.process.pid}  "
-                f"log {partners.log}")
         if console:
             _start_console(stack, say, demo=demo)
     except BaseException:
@@ -135,8 +131,10 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> bo
     return False
 
 
-def wait_for_signal(stack: Stack, say: Say) -> None:
-    """Block until Ctrl-C or SIGTERM, or until a child dies; then stop everything."""
+def wait_for_signal(stack: Stack, say: Say,
+                    before_stop: Callable[[], None] | None = None) -> None:
+    """Block until Ctrl-C or SIGTERM, or until a child dies; then ``before_stop`` (the demo's
+    replay) and stop everything."""
     stopping = {"flag": False}
 
     def _stop(signum: int, _frame: object) -> None:
@@ -153,6 +151,8 @@ def wait_for_signal(stack: Stack, say: Say) -> None:
             time.sleep(0.2)
     finally:
         say("stopping ...")
+        if before_stop is not None:
+            before_stop()
         stack.stop(say)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

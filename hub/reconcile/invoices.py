@@ -127,7 +127,8 @@ def _document(mid: str, inv: Mapping[str, Any]) -> Document:
               factuurnummer=str(inv["factuurnummer"]), leverancier=str(inv["leverancier_id"]),
               soort=str(inv["documentsoort"]), factuurdatum=as_date(inv["factuurdatum"]),
               produced=millis(inv.get("produced_at")),
-              gecrediteerde=inv.get("gecrediteerde_factuurnummer"))
+              gecrediteerde=inv.get("gecrediteerde_factuurnummer"),
+              iban=inv.get("iban_begunstigde"), naam=inv.get("leverancier_naam"))
     lines = [Line(doc, str(r["regelnummer"]), str(r.get("omschrijving") or ""),
                   r.get("koper_referentie"), as_date(r["periode_begindatum"]),
                   as_date(r["periode_einddatum"]), int(r["hoeveelheid_milli"]),
@@ -184,5 +185,6 @@ def _decision(line: Line, kind: str, verdict: Verdict, ctx: CaseContext, tables:
         "goedgekeurd_cent": verdict.cents if beslissing == GOEDGEKEURD else 0,
         "gemeentecode": gemeente, "begrotingsjaar": line.begin.year,
         "kostenplaats": kostenplaats, "kostensoort": kostensoort,
+        "iban_begunstigde": doc.iban, "leverancier_naam": doc.naam,
         "bewijs": {**verdict.bewijs, "tabellen": tables.tables_version},
     }

@@ -66,6 +66,8 @@ class Doc:
     factuurdatum: date
     produced: int  # ms since the epoch
     gecrediteerde: str | None
+    iban: str | None = None  # BT-84, where the payment goes
+    naam: str | None = None  # BT-27
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,13 @@ def from_facts(ctx: CaseContext, status: dict[str, Any],
         on = max(h.einde for h in ctx.hours)
         out.append(signal(ref, "AFSCHALEN_MOGELIJK", gemeente_on(ctx.residences, on), "R5", on,
                           "600 lesuren bij keurmerkhouder: afschalen mogelijk", key="afschalen"))
+    if status.get("afschalen_te_vroeg"):
+        on = date.fromisoformat(str(status["route_sinds"]))
+        out.append(signal(ref, "OVERIG", gemeente_on(ctx.residences, on), "R5", on,
+                          "afgeschaald naar A2 voor 600 lesuren bij keurmerkhouder",
+                          kenmerken={"regel": "afschalen"}, key="afschalen-te-vroeg"))
     for d in decisions:
-        if d["beslissing"] == AFGEWEZEN:
+        if d["beslissing"] == AFGEWEZEN and "factuur_key" in d:  # vouchers: in the report
             out.append(signal(ref, "FACTUUR_GEWEIGERD", d.get("gemeentecode"), d["regel"],
                               d["dienstdatum"], f"factuurregel geweigerd: {d['reden']}",
                               kenmerken={"factuurnummer": str(d.get("factuurnummer", "")),

@@ -39,12 +39,14 @@ def status(cf: CaseFacts, ctx: CaseContext, keurmerk: KeurmerkOn) -> dict[str, A
                      if r["soort"] == "BREDE_INTAKE")
     gesprekken = [as_date(r["gespreksdatum"]) for r in cf.records(k.GESPREK)
                   if r["soort"] == "VOORTGANGSGESPREK"]
+    wi2021 = ctx.regime in ("WI2021", "ONBEKEND")  # R18: Wi2021 only (or not known yet)
     return {
         "regime": ctx.regime, "doelgroep": ctx.doelgroep,
         "plicht_start": iso(ctx.plicht_start) or None,
         "route": {"leerroute": leerroute, "niveau": niveau,
                   "aanbieder": pip.get("taalaanbieder") if pip else None,
                   "contract_id": pip.get("contract_id") if pip else None},
+        "route_sinds": iso(pip["dagtekening"]) if pip else None,
         "eerste_pip": iso(eerste) or None,
         "termijn_einde": iso(rules.termijn_einde(eerste, verlengingen(cf))) or None,
         "verlenging_weken": sum(verlengingen(cf)),
@@ -52,8 +54,9 @@ def status(cf: CaseFacts, ctx: CaseContext, keurmerk: KeurmerkOn) -> dict[str, A
         "z_route_voltooid": z_done,
         "afschalen_mogelijk": rules.afschalen_mogelijk(leerroute, keurmerk_taal,
                                                        exams_on is not None) and not voldaan,
+        "afschalen_te_vroeg": _afschalen_te_vroeg(pip, ctx, keurmerk),
         "plicht_voldaan": voldaan, "plicht_voldaan_op": iso(voldaan_op) or None,
-        "deadlines": {
+        "deadlines": {} if not wi2021 else {
             "intake_uiterlijk": iso(rules.intake_uiterlijk(koppeldatum)) or None,
             "intake_op": iso(intakes[0]) if intakes else None,
             "lbt_uiterlijk": iso(rules.lbt_uiterlijk(koppeldatum)) or None,
@@ -64,6 +67,17 @@ def status(cf: CaseFacts, ctx: CaseContext, keurmerk: KeurmerkOn) -> dict[str, A
             "gesprek_uiterlijk": iso(rules.gesprek_uiterlijk(eerste, gesprekken)) or None,
         },
     }
+
+
+def _afschalen_te_vroeg(pip: dict[str, Any] | None, ctx: CaseContext,
+                        keurmerk: KeurmerkOn) -> bool:
+    """R5: a B1-route PIP lowered to A2 before 600 hours at a keurmerk provider were reported
+    (hours counted up to the PIP's dagtekening)."""
+    if pip is None or pip["leerroute"] != "B1" or pip["niveau"] != "A2":
+        return False
+    on = as_date(pip["dagtekening"])
+    before = tuple(h for h in ctx.hours if h.einde <= on)
+    return minutes(before, keurmerk)["taal"] < rules.AFSCHALEN_MINUTEN
 
 
 def _exams_on(cf: CaseFacts, leerroute: str, niveau: str, regime: str) -> date | None:

@@ -10,6 +10,7 @@ set. SQLite writers are serialised by ``BEGIN IMMEDIATE`` and need no lock.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from types import MappingProxyType
 from sqlalchemy import Connection, Text, and_, bindparam, cast, delete, select, text, update
 
 from hub.errors import StoreBusy
+from hub.privacy import redact
 from hub.store import models as m
 from hub.store.cache import FactCache
 from hub.store.jsonsafe import RawJson, dumps, loads
@@ -35,6 +37,7 @@ from hub.store.records import (
 )
 from hub.store.sql import among, chunks, upsert_insert
 
+log = logging.getLogger(__name__)
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -60,16 +63,19 @@ class _Change:
 def refresh(
     conn: Connection, case_refs: Iterable[str], rules: Rules, *, actor: str, action: str,
     now: datetime, pending: Mapping[str, Fact] = MappingProxyType({}),
+    failed: list[str] | None = None,
 ) -> int:
     """Re-project ``case_refs``; write, audit and emit every view that changed; count them.
 
     ``pending`` holds the facts this transaction wrote, by message id (not yet cacheable).
+    With ``failed`` a case whose projection raises is logged and added to it, and the others
+    go on; without it the exception propagates.
     """
     refs = sorted(set(case_refs))
     lock_cases(conn, refs)
     changed = 0
     for chunk in chunks(refs):
-        changes = _changes(conn, chunk, rules, pending)
+        changes = _changes(conn, chunk, rules, pending, failed)
         _write_views(conn, changes, now)
         _write_audit(conn, changes, actor=actor, action=action, now=now)
         insert_outbox(conn, _emitted(changes, rules.emitter), now)
@@ -104,13 +110,13 @@ def project_dirty(conn: Connection, rules: Rules, *, limit: int, now: datetime) 
     ).all()
     if not marks:
         return 0, 0
+    failed: list[str] = []
     changed = refresh(conn, [ref for ref, _ in marks], rules, actor="projector",
-                      action="case_view.update", now=now)
-    conn.execute(
-        delete(m.dirty_case).where(and_(d.case_ref == bindparam("ref"),
-                                        d.token == bindparam("tok"))),
-        [{"ref": ref, "tok": token} for ref, token in marks],
-    )
+                      action="case_view.update", now=now, failed=failed)
+    done = [{"ref": ref, "tok": token} for ref, token in marks if ref not in set(failed)]
+    if done:  # a case that failed keeps its mark: projected again, never lost
+        conn.execute(delete(m.dirty_case).where(and_(d.case_ref == bindparam("ref"),
+                                                     d.token == bindparam("tok"))), done)
     return len(marks), changed
 
 
@@ -162,7 +168,8 @@ def _read_facts(conn: Connection, message_ids: Sequence[str]) -> list[Fact]:
 
 
 def _changes(
-    conn: Connection, refs: Sequence[str], rules: Rules, pending: Mapping[str, Fact]
+    conn: Connection, refs: Sequence[str], rules: Rules, pending: Mapping[str, Fact],
+    failed: list[str] | None = None,
 ) -> list[_Change]:
     facts = facts_by_case(conn, refs, rules.cache, pending)
     v = m.case_view.c
@@ -175,7 +182,15 @@ def _changes(
     }
     changes = []
     for ref in refs:
-        new = RawJson(dumps(rules.projection(ref, facts[ref])))
+        try:
+            new = RawJson(dumps(rules.projection(ref, facts[ref])))
+        except Exception as exc:
+            if failed is None:
+                raise
+            log.error("projection_failed case=%s error=%s: %s", ref, type(exc).__name__,
+                      redact(str(exc))[:200])
+            failed.append(ref)
+            continue
         old, version = stored.get(ref, (None, 0))
         if old != new:
             changes.append(_Change(ref, None if old is None else RawJson(old), version, new))

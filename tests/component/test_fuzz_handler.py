@@ -46,8 +46,8 @@ def _check(message: InboundMessage) -> None:
 
 @st.composite
 def _message(draw: st.DrawFn) -> RawMessage:
-    bsn = draw(valid_bsns)
-    record: dict[str, Any] = {**_exam(bsn), "message_id": f"m-{next(_ids)}",
+    bsn = draw(valid_bsns)  # ids below have a fixed width, so every draw has the same bounds
+    record: dict[str, Any] = {**_exam(bsn), "message_id": f"m-{next(_ids):09d}",
                               "score": draw(st.sampled_from([512, 13, 7, None])),
                               "examen_id": draw(st.sampled_from(["EX1", bsn, "EX 123456782"]))}
     key = CODEC.encode(topics.KEY_SCHEMA, {"case_ref": record["case_ref"]})

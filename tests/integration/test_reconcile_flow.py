@@ -92,7 +92,7 @@ def test_multi_partner_history_gives_views_decisions_and_signals(
 
     # Out: deadline signals for a given day join the facts' signals on the ISAM topic.
     added = asyncio.run(sweep(Runtime(settings), date(2024, 6, 1)))
-    assert added == 9  # D: intake and PIP; A, B, C: voortgangsgesprek; all four: LBT overdue
+    assert added == 7  # D: intake, PIP, LBT; A and B: gesprek, LBT; C is Wi2013 (no R18)
     refused = sum(d["beslissing"] == "AFGEWEZEN" for p in got.values() for ds in p.values()
                   for d in ds)
     signals = read_topic(hub_env, topics.SIGNAAL, expected=2 + refused + added)

@@ -205,3 +205,25 @@ def test_r21_a_late_koppeling_or_a_corrected_pip_recomputes_what_depends_on_it()
                     soort="GEWIJZIGD")
     assert case_view(CASE, [first, corrected])["route"]["aanbieder"] == "B20002"
     assert case_view(CASE, [corrected, first])["route"]["aanbieder"] == "B20002"
+
+
+def test_r5_afschalen_to_a2_before_600_keurmerk_hours_is_flagged() -> None:
+    hours = [voortgang(f"v{n}", KEURMERK_SCHOOL, date(2023, 4, n), date(2023, 4, n), taal_h=100)
+             for n in range(1, 5)]  # 400 h before the A2 PIP
+    a2 = pip("pip2", date(2023, 3, 1), date(2023, 6, 1), niveau="A2", soort="GEWIJZIGD")
+    view = case_view(CASE, [koppeling("k", "0363", date(2023, 1, 20)),
+                            pip("pip1", date(2023, 3, 1), date(2023, 3, 1)), a2, *hours])
+    assert view["afschalen_te_vroeg"] is True
+    [flag] = [s for s in view["signalen"] if s["kenmerken"].get("regel") == "afschalen"]
+    assert (flag["type"], flag["regel"], flag["vastgesteld_op"]) == ("OVERIG", "R5",
+                                                                     "2023-06-01")
+    later = [voortgang(f"w{n}", KEURMERK_SCHOOL, date(2023, 5, n), date(2023, 5, n),
+                       taal_h=100) for n in range(1, 3)]  # 600 h reached before 1 June
+    assert case_view(CASE, [a2, *hours, *later])["afschalen_te_vroeg"] is False
+
+
+def test_r18_deadlines_do_not_apply_to_wi2013() -> None:
+    view = case_view(CASE, [plicht("p", date(2019, 5, 1)), koppeling("k", "0363",
+                                                                     date(2019, 6, 1))])
+    assert view["regime"] == "WI2013" and view["deadlines"] == {}
+    assert due(view, date(2024, 1, 1)) == []

@@ -1,0 +1,104 @@
+"""DUO's side of the scenario: the changes DUO's service will hand out, in time order.
+
+Written as ``duo/wijzigingen.xml``: one ``HaalWijzigingenResponse`` of the hub's DUO contract
+(``connectors/duo/duo-inburgering-v1.xsd``) holding every change, numbered in time order. The
+replay loads it into the DUO simulator, which pages it out to the DUO connector.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from connectors.duo.simulator import fields_of
+from connectors.duo.translate import DUO_NS
+from hub.scenario.model import Case
+from hub.scenario.streams import Appender, Feed
+
+FILE = "duo/wijzigingen.xml"
+AZC = ("AZC Ter Apel", "AZC Budel", "AZC Gilze", None)
+
+
+class DuoWriter:
+    """Collects a case's DUO changes into the time-ordered feed."""
+
+    def __init__(self, out: Path, appender: Appender, seed: int) -> None:
+        self.out = out
+        self.feed = Feed(out / ".tmp" / "duo", appender)
+        self.seed = seed
+        self.written = 0
+
+    def change(self, change_id: str, at: date, kind: str, **fields: object) -> None:
+        """Queue one change; ``change_id`` is its stable WijzigingId."""
+        values = {k: _text(v) for k, v in fields.items() if v is not None}
+        self.feed.add(at, json.dumps({"id": change_id, "kind": kind, "fields": values},
+                                     separators=(",", ":")))
+
+    def add(self, c: Case) -> None:
+        """Every change DUO knows about ``c`` (Wi2021: plicht; all: koppeling, exams, ...)."""
+        n = iter(range(1000))
+        ident = f"W{c.index:07d}"
+        if c.regime == "WI2021":
+            self.change(f"{ident}-{next(n):03d}", c.plicht_told, "InburgeringsplichtVastgesteld",
+                        Bsn=c.bsn, VNummer=f"{(c.index * 7919) % 10**10:010d}",
+                        PlichtStartdatum=c.plicht, Doelgroep=c.doelgroep.lower(),
+                        Regime="Wi2021")
+        if c.koppeling is not None:
+            self.change(f"{ident}-{next(n):03d}", c.koppeling, "KoppelingGemeente", Bsn=c.bsn,
+                        Gemeentecode=c.gemeente, Koppeldatum=c.koppeling,
+                        Azc=AZC[c.index % len(AZC)] if c.doelgroep == "ASIELSTATUSHOUDER"
+                        else None)
+        if c.lbt is not None:
+            self.change(f"{ident}-{next(n):03d}", c.lbt, "LbtResultaat", Bsn=c.bsn,
+                        Examennummer=f"LBT{c.index:08d}", Afnamedatum=c.lbt,
+                        B1Haalbaar=c.index % 10 < 7)
+        if c.regime == "WI2021":
+            for onderdeel, niveau, day, uitslag in c.exams:
+                self.change(f"{ident}-{next(n):03d}", day, "Examenresultaat", Bsn=c.bsn,
+                            ExamenId=f"EX{c.index:07d}{onderdeel[:2]}", Onderdeel=onderdeel,
+                            Niveau=niveau, Examendatum=day, Uitslag=uitslag,
+                            Score=480 if uitslag == "GESLAAGD" else 390)
+        if c.ontheffing is not None:
+            self.change(f"{ident}-{next(n):03d}", c.ontheffing, "Ontheffing", Bsn=c.bsn,
+                        Soort="ONTHEFFING", Ingangsdatum=c.ontheffing, Grond="MEDISCH",
+                        BesluitKenmerk=f"OH{c.index:07d}")
+        if c.boete is not None:
+            self.change(f"{ident}-{next(n):03d}", c.boete, "Boete", Bsn=c.bsn,
+                        BoeteKenmerk=f"B{c.index:07d}", BedragCent=34_000, Boetedatum=c.boete,
+                        Vooraankondiging=True)
+
+    def close(self) -> None:
+        """Write the response document with every change numbered in time order."""
+        path = self.out / FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+                         f'<duo:HaalWijzigingenResponse xmlns:duo="{DUO_NS}">\n')
+            for sequence, element in enumerate(_elements(self.feed.lines()), 1):
+                handle.write(element.replace("{volgnummer}", str(sequence), 1))
+                self.written = sequence
+            handle.write(f"  <duo:NieuweCursor>{self.written}</duo:NieuweCursor>\n"
+                         "  <duo:Meer>false</duo:Meer>\n</duo:HaalWijzigingenResponse>\n")
+
+
+def _elements(lines: Iterator[tuple[str, str]]) -> Iterator[str]:
+    for stamp, line in lines:
+        change = json.loads(line)
+        kind, values = change["kind"], change["fields"]
+        payload = "".join(f"<duo:{name}>{escape(values[name])}</duo:{name}>"
+                          for name in fields_of(kind) if name in values)
+        yield (f"  <duo:Wijziging><duo:WijzigingId>{escape(change['id'])}</duo:WijzigingId>"
+               "<duo:Volgnummer>{volgnummer}</duo:Volgnummer>"
+               f"<duo:Tijdstip>{stamp}+00:00</duo:Tijdstip>"
+               f"<duo:{kind}>{payload}</duo:{kind}></duo:Wijziging>\n")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

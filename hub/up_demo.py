@@ -1,0 +1,77 @@
+"""``hub up --demo``: the default scenario replayed through the running stack, then the report.
+
+The scenario (``hub.scenario.DEMO``: 2 gemeenten, 500 people, 3 years) is generated once into
+``var/demo-scenario`` (the same seed gives the same files), replayed through the broker, worker
+and connectors with every simulated partner, and when everything is processed the nightly
+report is written to ``var/reports``. The partners keep running until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hub.reconcile.tables import load_tables
+from hub.report.collect import Options
+from hub.report.nightly import NightlyResult, run_nightly
+from hub.scenario import DEMO, RunResult, generate, run_scenario, scenario_env
+from hub.settings import Settings
+
+Say = Callable[[str], None]
+FOLDER = "demo-scenario"
+
+
+def prepare(settings: Settings, say: Say) -> Path:
+    """Generate the demo scenario unless it is there; export its case-reference key to the
+    environment the stack's children inherit."""
+    folder = settings.var_dir / FOLDER
+    if not (folder / "ground_truth.json").exists():
+        say(f"demo     generating scenario seed {DEMO.seed}: {DEMO.gemeenten} gemeenten, "
+            f"{DEMO.cases} people, {DEMO.years} years -> {folder}")
+        generate(DEMO, folder)
+    os.environ.update(scenario_env(folder))
+    return folder
+
+
+class DemoRun:
+    """The replay in a thread; ``done`` is set once the report is written (or it failed)."""
+
+    def __init__(self, settings: Settings, folder: Path, say: Say) -> None:
+        self.settings, self.folder, self.say = settings, folder, say
+        self.hold = threading.Event()
+        self.done = threading.Event()
+        self.result: RunResult | None = None
+        self.report: NightlyResult | None = None
+        self.thread = threading.Thread(target=self._run, name="demo-replay", daemon=True)
+
+    def start(self) -> DemoRun:
+        """Start replaying."""
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Let the partners and connectors stop, and wait for them."""
+        self.hold.set()
+        self.thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            run_scenario(self.settings, self.folder, self.say, own_stack=False,
+                         on_done=self._finished, hold=self.hold)
+        except Exception as exc:  # the stack keeps running; say what went wrong
+            self.say(f"demo     replay failed: {type(exc).__name__}: {exc}")
+        finally:
+            self.done.set()
+
+    def _finished(self, result: RunResult) -> None:
+        self.result = result
+        day = datetime.now(UTC).date()
+        out = self.settings.var_dir / "reports"
+        self.report = run_nightly(self.settings.effective_database_url, Options(day), out,
+                                  load_tables())
+        self.say(f"report   nightly report for {day}: {self.report.html}")
+        self.say(f"report   workbook {self.report.xlsx}")
+        self.done.set()
