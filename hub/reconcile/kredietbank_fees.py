@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hub.reconcile.ledger import Ledger, Line, Verdict, add_months
+from hub.reconcile.ledger import Ledger, Line, Verdict
 from hub.reconcile.model import CaseContext
+from hub.reconcile.rules import add_months
 from hub.reconcile.tables import Tables
 
 INTAKE, BUDGETBEHEER = "intake", "budgetbeheer"

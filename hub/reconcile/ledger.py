@@ -165,18 +165,6 @@ class Ledger:
                      and self.live(b.line.doc.mid)), None)
 
 
-def add_months(day: date, months: int) -> date:
-    """``day`` plus whole months, clamped to the month's last day."""
-    total = day.year * 12 + day.month - 1 + months
-    year, month = divmod(total, 12)
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month + 1, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # unreachable: day 28 exists in every month
-
-
 def as_date(value: Any) -> date:
     """A record's date field: ``datetime.date`` (fastavro), tolerating an ISO string."""
     if isinstance(value, datetime):

@@ -19,8 +19,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from hub.reconcile.ledger import TAAL, Ledger, Line, Verdict, add_months
+from hub.reconcile.ledger import TAAL, Ledger, Line, Verdict
 from hub.reconcile.model import CaseContext, Hours, Route
+from hub.reconcile.rules import add_months
 from hub.reconcile.tables import ContractPrijs, Tables
 
 Pool = dict[tuple[str, ...], int]  # pool key -> reported minutes

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from hub.reconcile.rules import add_months
+
 FORMAT = "inburgering-hub-scenario/1"
 MIN_START_YEAR = 2023  # ongoing cases reach back a year; Wi2021 started on 2022-01-01 (R1)
 
@@ -215,18 +217,6 @@ class Case:
 def month_end(day: date) -> date:
     """Last day of ``day``'s month."""
     return add_months(day.replace(day=1), 1) - timedelta(days=1)
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus whole months, clamped to the month's last day."""
-    total = day.year * 12 + day.month - 1 + months
-    year, month = divmod(total, 12)
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month + 1, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover - every month has a 28th
 
 
 def next_month(day: date) -> date:
