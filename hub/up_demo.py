@@ -68,6 +68,8 @@ class DemoRun:
 
     def _finished(self, result: RunResult) -> None:
         self.result = result
+        if self.hold.is_set():  # stopped (Ctrl-C) before the replay was done: no report
+            return
         day = datetime.now(UTC).date()
         out = self.settings.var_dir / "reports"
         self.report = run_nightly(self.settings.effective_database_url, Options(day), out,

@@ -140,7 +140,7 @@ async def _replay(settings: Settings, folder: Path, work: Path, say: Say, timeou
         groups = followers(settings, [p.name for p in folder.iterdir() if p.is_dir()])
         try:
             problem = await _until_processed(runtime, partners, views, groups, isi, say,
-                                             timeout_s)
+                                             timeout_s, hold)
             result = await _collect(runtime, views, work)
             result.seconds, result.problem = time.monotonic() - started, problem
             report(result, say)
@@ -169,13 +169,16 @@ async def _import_isi(runtime: Runtime, writer: TopicWriter, folder: Path, work:
 
 async def _until_processed(runtime: Runtime, partners: Partners, views: KafkaViews,
                            groups: dict[str, tuple[str, ...]], isi: asyncio.Task[int], say: Say,
-                           timeout_s: float) -> str | None:
-    """None once everything is processed; else why the replay gave up (stalled, timeout)."""
+                           timeout_s: float, stop: threading.Event | None = None) -> str | None:
+    """None once everything is processed; else why the replay gave up (stalled, timeout, or
+    ``stop`` set: Ctrl-C during ``hub up --demo``)."""
     deadline, last_said = time.monotonic() + timeout_s, 0.0
     previous: tuple[int, ...] | None = None
     moved = time.monotonic()
     while True:
         await asyncio.sleep(CHECK_EVERY_S)
+        if stop is not None and stop.is_set():
+            return "stopped before everything was processed"
         pending = {k: v for k, v in partners.delivered().items() if v}
         if not isi.done():
             pending["isi"] = "importing"
