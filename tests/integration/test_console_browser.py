@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -68,26 +69,45 @@ def console(hub_env: HubEnv, worker: subprocess.Popen[bytes]) -> Iterator[str]:
     stop_process(process)
 
 
+def _wait(driver: WebDriver, timeout: float) -> WebDriverWait[WebDriver]:
+    """A wait that retries when the page redrew an element mid-check (it refreshes itself)."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
+
+
 def _login(driver: WebDriver, url: str, name: str) -> None:
     driver.get(url + "/login")
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "submit").click()
-    WebDriverWait(driver, 20).until(lambda d: name in d.find_element(By.ID, "who").text)
+    _wait(driver, 20).until(lambda d: name in d.find_element(By.ID, "who").text)
 
 
 def _status(driver: WebDriver, letter: str) -> str:
-    found = driver.find_elements(By.XPATH, f"//input[@value='{letter}']/ancestor::tr//span")
-    return found[0].text if found else ""
+    """The letter's status text; "" while its row is missing or being redrawn (the page
+    refreshes its tables every few seconds, which makes a found element stale)."""
+    try:
+        found = driver.find_elements(By.XPATH, f"//input[@value='{letter}']/ancestor::tr//span")
+        return found[0].text if found else ""
+    except StaleElementReferenceException:
+        return ""
+
+
+def _select(driver: WebDriver, letter: str) -> bool:
+    try:
+        box = driver.find_element(By.XPATH, f"//input[@value='{letter}']")
+        box.click()
+        return bool(box.is_selected())
+    except StaleElementReferenceException:
+        return False  # redrawn between find and click: try again
 
 
 def _redrive(driver: WebDriver, letter: str, reason: str) -> str:
-    WebDriverWait(driver, 60).until(lambda d: _status(d, letter) != "")
-    driver.find_element(By.XPATH, f"//input[@value='{letter}']").click()
+    _wait(driver, 60).until(lambda d: _status(d, letter) != "")
+    _wait(driver, 20).until(lambda d: _select(d, letter))
     driver.find_element(By.ID, "reason").send_keys(reason)
     driver.find_element(By.ID, "redrive").click()
     result = driver.find_element(By.ID, "redrive-result")
-    WebDriverWait(driver, 20).until(lambda d: result.text != "")
+    _wait(driver, 20).until(lambda d: result.text != "")
     return result.text
 
 
@@ -121,14 +141,14 @@ def test_operator_redrives_and_sees_it_processed_viewer_is_refused(
     assert "needs role operator" in browser.find_element(By.ID, "redrive-result").text
     assert _redrive_audit(settings.effective_database_url) == []
     browser.find_element(By.ID, "logout").click()
-    WebDriverWait(browser, 20).until(lambda d: d.current_url.endswith("/login"))
+    _wait(browser, 20).until(lambda d: d.current_url.endswith("/login"))
 
     _login(browser, console, "olga")
-    WebDriverWait(browser, 60).until(
+    _wait(browser, 60).until(
         lambda d: "inburgering-hub" in d.find_element(By.ID, "lag").text)
     assert _status(browser, FORGED) == "dead"
     assert _redrive(browser, FORGED, "store was locked, retry") == "Re-driven: 1"
-    WebDriverWait(browser, 90).until(lambda d: _status(d, FORGED) == "processed")
+    _wait(browser, 90).until(lambda d: _status(d, FORGED) == "processed")
     assert _redrive_audit(settings.effective_database_url) == [
         ("console:olga", "store was locked, retry")]
     store = Store(settings.effective_database_url)
@@ -136,13 +156,13 @@ def test_operator_redrives_and_sees_it_processed_viewer_is_refused(
     store.close()
     # a snapshot taken after the fact was stored: group caught up, agent alive, both listed
     stored_at = datetime.now(UTC)
-    WebDriverWait(browser, 60).until(lambda d: _snapshot_at(d) > stored_at)
-    WebDriverWait(browser, 60).until(lambda d: "-record" in d.find_element(By.ID, "lag").text
+    _wait(browser, 60).until(lambda d: _snapshot_at(d) > stored_at)
+    _wait(browser, 60).until(lambda d: "-record" in d.find_element(By.ID, "lag").text
                                      and "caught up" in d.find_element(By.ID, "lag").text)
-    WebDriverWait(browser, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR,
+    _wait(browser, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR,
                                                                    "input.pick")) == 2)
-    agents = browser.find_element(By.ID, "agents").text
-    assert f"record:{EXAM}" in agents and "alive" in agents
+    _wait(browser, 20).until(lambda d: f"record:{EXAM}" in d.find_element(By.ID, "agents").text
+                             and "alive" in d.find_element(By.ID, "agents").text)
     metrics = _metrics(console)
     assert f'hub_agent_processing_latency_seconds_count{{agent="record:{EXAM}"}} 1.0' in metrics
     assert f'hub_dead_letters_total{{topic="{EXAM}"}} 2.0' in metrics
