@@ -100,25 +100,37 @@ async def raw_loop(runtime: Runtime, suffix: str, n: int) -> float:
         await producer.stop()
 
 
-def hub_path(env: dict[str, str], n: int, db: str) -> tuple[float, float, float]:
+def hub_path(env: dict[str, str], n: int, db: str,
+             say: Say = lambda _: None) -> tuple[float, float, float]:
     """Run a real worker until ``n`` facts are committed and every view is current.
 
-    Returns (facts committed per second, seconds from the last fact to current views, peak MiB).
+    Says the rate of each tenth on the way (how it holds as the store grows). Returns (facts
+    committed per second, seconds from the last fact to current views, peak MiB).
     """
     store = Store(db)
     log = open(Path(env["HUB_HOME"]) / "worker.log", "ab")  # noqa: SIM115
     worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], env=env, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
     first_at, first_count, peak = 0.0, 0, 0.0
+    step = max(n // 10, 1)
+    mark_at, mark_count, mark = 0.0, 0, step
     try:
-        while (count := store.count("fact")) < n:
+        while (count := store.fact_high_water()) < n:
             if count and not first_at:
                 first_at, first_count = time.perf_counter(), count
+                mark_at, mark_count = first_at, count
+            if count >= mark and n >= 100_000:
+                now = time.perf_counter()
+                say(f"{count:>17,} facts: {(count - mark_count) / (now - mark_at):8,.0f}/s "
+                    "since the last line")
+                mark_at, mark_count, mark = now, count, (count // step + 1) * step
             peak = max(peak, _peak_mib(worker.pid))
             if worker.poll() is not None:
                 raise RuntimeError(f"worker exited; see {log.name}")
             time.sleep(0.05)
         last_at = time.perf_counter()
+        if (total := store.count("fact")) != n:
+            raise RuntimeError(f"{total} facts stored for {n} messages; see {log.name}")
         while store.pending_projections():
             peak = max(peak, _peak_mib(worker.pid))
             time.sleep(0.05)
@@ -132,13 +144,16 @@ def hub_path(env: dict[str, str], n: int, db: str) -> tuple[float, float, float]
 
 
 def _peak_mib(pid: int) -> float:
+    """Peak resident memory of ``pid`` plus its children (the projector): MiB."""
+    total = 0.0
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+                total += int(line.split()[1]) / 1024
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
-        pass
-    return 0.0
+        return total
+    return total + sum(_peak_mib(int(child)) for child in children)
 
 
 def run(sizes: list[int], driver: str, say: Say, facts_per_case: int = 20) -> list[Result]:
@@ -162,10 +177,10 @@ def run(sizes: list[int], driver: str, say: Say, facts_per_case: int = 20) -> li
             asyncio.run(_produce(runtime, topics.EXAMENRESULTAAT, suffix + ".raw", items))
             raw = asyncio.run(raw_loop(runtime, suffix, n))
             asyncio.run(_produce(runtime, topics.EXAMENRESULTAAT, suffix, items))
-            rate, views_lag, peak = hub_path(env, n, env["HUB_DATABASE_URL"])
+            rate, views_lag, peak = hub_path(env, n, env["HUB_DATABASE_URL"], say)
             result = Result(n, raw, rate, views_lag, peak)
             results.append(result)
             say(f"{n:>9,} messages: raw loop {raw:>8,.0f}/s | hub into store {rate:>8,.0f}/s | "
                 f"ratio {result.ratio:5.1%} | views current {views_lag:4.1f}s later | "
-                f"worker peak {peak:,.0f} MiB")
+                f"worker+projector peak {peak:,.0f} MiB")
     return results

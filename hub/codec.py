@@ -81,9 +81,10 @@ class AvroCodec:
         if cached is None:
             writer = parse_schema(self._registry.schema_for(schema_id))
             name = str(writer.get("name", "")) if isinstance(writer, dict) else ""
-            reader = writer
-            if name in set(schemas.all_names()):
-                reader = schemas.load(name)
+            reader = None  # fastavro resolves schemas per record when given a reader: only
+            if name in set(schemas.all_names()):  # ask for that when they differ
+                current = schemas.load(name)
+                reader = None if current == writer else current
             cached = (name, writer, reader)
             self._readers[schema_id] = cached
         return cached

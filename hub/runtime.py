@@ -19,6 +19,7 @@ from hub.reconcile.view import Reconciler
 from hub.registry import registry_from_settings
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.engine import SQLITE_BACKSTOP_PAGES, SQLITE_CHECKPOINT_PAGES
 
 
 @dataclass
@@ -36,8 +37,11 @@ class Runtime:
     def store(self) -> Store:
         """The case store, migrated; views are deferred to the worker's projector."""
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        apart = self.settings.projector == "process"  # it caches facts and runs checkpoints
         return Store(self.settings.effective_database_url, projection=self.reconciler,
-                     emitter=self.emitter, derive=derived, deferred_views=True)
+                     emitter=self.emitter, derive=derived, deferred_views=True,
+                     cache_recorded=not apart,
+                     checkpoint_pages=SQLITE_BACKSTOP_PAGES if apart else SQLITE_CHECKPOINT_PAGES)
 
     @cached_property
     def emitter(self) -> ViewEmitter:

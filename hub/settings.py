@@ -46,8 +46,9 @@ class Settings:
     batch_size: int = 500
     batch_within_s: float = 0.2
     projector_interval_s: float = 0.5
-    projector_cases: int = 1000
+    projector_cases: int = 200
     projector_busy_share: float = 0.25
+    projector: str = "process"
     peildatum: str = "12-31"
     rate_tables: str = ""
     signal_sweep_s: float = 3600.0
@@ -157,6 +158,8 @@ def _with_secrets(settings: Settings) -> Settings:
 def _check_driver(settings: Settings) -> None:
     if settings.agent_driver not in ("batch", "faust"):
         raise ConfigurationError("HUB_AGENT_DRIVER: use batch or faust")
+    if settings.projector not in ("process", "task"):
+        raise ConfigurationError("HUB_PROJECTOR: use process or task")
 
 
 def _check_keys(settings: Settings) -> None:

@@ -1,9 +1,10 @@
-"""``hub worker``: the Faust worker process."""
+"""``hub worker``: the Faust worker process (and, by default, its projector child)."""
 
 from __future__ import annotations
 
 from faust import Worker
 
+from hub.agents.projector_process import start_projector, stop_projector
 from hub.app import create_app
 from hub.runtime import Runtime, configure_logging
 from hub.settings import Settings
@@ -15,5 +16,10 @@ def run_worker(settings: Settings) -> None:
     runtime = Runtime(settings)
     runtime.store  # noqa: B018 - migrate and fail fast before joining the group
     app = create_app(runtime)
-    Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
-           override_logging=False).execute_from_commandline()
+    projector = start_projector(settings) if settings.projector == "process" else None
+    try:
+        Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
+               override_logging=False).execute_from_commandline()
+    finally:
+        if projector is not None:
+            stop_projector(projector)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from hub.agents.handler import BatchHandler, RawMessage
@@ -24,6 +24,8 @@ from hub.store import OutboxMessage
 log = logging.getLogger(__name__)
 
 SendDirect = Callable[[Sequence[OutboxMessage]], Awaitable[None]]
+Fetched = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+Offsets = dict[TopicPartition, int]
 
 
 class BatchRecorder:
@@ -47,36 +49,55 @@ class BatchRecorder:
             max_poll_records=settings.batch_size, client_id=self.group_id)
 
     async def run(self) -> None:
-        """Consume, store and commit until cancelled."""
+        """Consume, store and commit until cancelled.
+
+        Pipelined: the next fetch is queued on the store thread before the previous one is
+        finished, so the thread never waits for the event loop; a fetch's offsets are committed
+        explicitly, in fetch order, once the store has committed it.
+        """
         settings = self.runtime.settings
         consumer = self._consumer()
         await consumer.start()
+        queued: deque[tuple[asyncio.Future[None], Offsets]] = deque()
         try:
             while True:
                 fetched = await consumer.getmany(timeout_ms=int(settings.batch_within_s * 1000),
                                                  max_records=settings.batch_size)
-                if fetched:
-                    await self._process([m for batch in fetched.values() for m in batch])
-                    await self._commit(consumer)
+                batches = self._by_topic(fetched)
+                if batches:
+                    offsets = {tp: records[-1].offset + 1 for tp, records in fetched.items()
+                               if records}
+                    queued.append((asyncio.ensure_future(self._store(batches)), offsets))
+                while queued and (len(queued) > 1 or queued[0][0].done()):
+                    stored, offsets = queued.popleft()
+                    await stored
+                    await self._commit(consumer, offsets)
         finally:
             await consumer.stop()
 
-    async def _process(self, messages: list[ConsumerRecord[bytes, bytes]]) -> None:
+    def _by_topic(self, fetched: Fetched) -> dict[str, list[RawMessage]]:
         by_topic: dict[str, list[RawMessage]] = defaultdict(list)
-        for m in messages:
-            topic = self.runtime.logical(m.topic)
-            by_topic[topic].append(RawMessage(topic, m.partition, m.offset, m.key, m.value,
-                                              {k: bytes(v or b"") for k, v in m.headers or ()}))
-        loop = asyncio.get_running_loop()
-        for topic, batch in by_topic.items():
-            result = await loop.run_in_executor(self.runtime.store_executor,
-                                                self.handlers[topic].handle, batch)
-            await self.send_direct(result.unstored)
-            self.processed += len(batch)
+        for records in fetched.values():
+            for m in records:
+                topic = self.runtime.logical(m.topic)
+                by_topic[topic].append(RawMessage(topic, m.partition, m.offset, m.key, m.value,
+                                                  {k: bytes(v or b"") for k, v in m.headers or ()}))
+        return by_topic
 
-    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+    async def _store(self, batches: dict[str, list[RawMessage]]) -> None:
+        """One fetch, every topic's share, as one job of the store thread (jobs run in order)."""
+        loop = asyncio.get_running_loop()
+        unstored = await loop.run_in_executor(self.runtime.store_executor, self._handle, batches)
+        await self.send_direct(unstored)
+        self.processed += sum(len(batch) for batch in batches.values())
+
+    def _handle(self, batches: dict[str, list[RawMessage]]) -> list[OutboxMessage]:
+        return [message for topic, batch in batches.items()
+                for message in self.handlers[topic].handle(batch).unstored]
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: Offsets) -> None:
         try:
-            await consumer.commit()
+            await consumer.commit(offsets)
         except (CommitFailedError, KafkaError) as exc:
             # The batch is stored; after a rebalance it is redelivered and the inbox skips it.
             log.warning("commit_failed group=%s error=%s", self.group_id, type(exc).__name__)

@@ -1,4 +1,6 @@
-"""The projector: writes the views of cases the recording agents marked dirty.
+"""The projector as a worker task (``HUB_PROJECTOR=task``): writes the views of dirty cases.
+
+The default runs the same loop in a child process instead (``projector_process``).
 
 Recording a batch only stores facts and marks their cases (one cheap transaction); this task
 re-projects marked cases, oldest mark first, a chunk per store transaction. Marks, views and
@@ -27,8 +29,11 @@ log = logging.getLogger(__name__)
 
 
 def register_projector(app: faust.App, runtime: Runtime) -> None:
-    """Register the task that projects dirty cases."""
+    """Register the task that projects dirty cases (``HUB_PROJECTOR=task``; with ``process``
+    the worker starts ``projector_process`` instead)."""
     settings = runtime.settings
+    if settings.projector != "task":
+        return
 
     async def project_dirty_cases() -> None:
         pacing = Pacing(settings.projector_interval_s, settings.projector_busy_share)

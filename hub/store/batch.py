@@ -4,8 +4,8 @@ The inbox insert is the deduplication: ``INSERT .. ON CONFLICT DO NOTHING RETURN
 exactly the messages this consumer has not handled before, also when two workers race.
 Facts are deduplicated by message id across consumers the same way; only cases that got a
 new fact are re-projected: at once (inline), or marked dirty in this same transaction and
-projected later by ``views.project_dirty`` (deferred), which coalesces a busy case's facts
-into one projection.
+projected later by ``views.plan_dirty`` and ``apply_plan`` (deferred), which coalesces a busy
+case's facts into one projection.
 """
 
 from __future__ import annotations

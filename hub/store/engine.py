@@ -4,7 +4,8 @@ Every JSON column goes through ``jsonsafe.dumps``/``loads``: callers hand in and
 Python values (bytes, dates, Decimal), the database holds canonical tagged JSON text.
 
 SQLite runs in WAL mode with ``synchronous=NORMAL``, foreign keys on, a busy timeout, a
-32 MiB page cache and a checkpoint every 10,000 WAL pages.
+32 MiB page cache and a checkpoint every 10,000 WAL pages (a recording worker whose projector
+process runs the checkpoints sets that to a backstop only).
 Writers start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of
 failing on a read-to-write lock upgrade; readers use a plain deferred ``BEGIN``.
 """
@@ -26,6 +27,8 @@ from hub.store import jsonsafe
 SQLITE_BUSY_TIMEOUT_S = 5.0
 SQLITE_CACHE_KIB = 32 * 1024
 SQLITE_CHECKPOINT_PAGES = 10_000
+# For a writer whose checkpoints another process runs (``Store.checkpoint``): only a backstop.
+SQLITE_BACKSTOP_PAGES = 100_000
 _WRITE = "hub_write"
 # Primary SQLite result codes that mean "try again later", not "the code is wrong".
 _SQLITE_TRANSIENT = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR",
@@ -33,8 +36,12 @@ _SQLITE_TRANSIENT = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_
 _JSON = {"json_serializer": jsonsafe.dumps, "json_deserializer": jsonsafe.loads}
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the hub's SQLite settings, or pre-pinging for servers."""
+def make_engine(url: str, *, checkpoint_pages: int = SQLITE_CHECKPOINT_PAGES) -> Engine:
+    """An engine for ``url`` with the hub's SQLite settings, or pre-pinging for servers.
+
+    ``checkpoint_pages``: WAL size (pages) at which a committing SQLite connection of this engine
+    copies the WAL back into the database itself (``PRAGMA wal_autocheckpoint``).
+    """
     try:
         parsed = make_url(url)
         if parsed.get_backend_name() != "sqlite":
@@ -45,12 +52,16 @@ def make_engine(url: str) -> Engine:
     if "timeout" not in parsed.query:  # sqlite3's timeout is SQLite's busy_timeout
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_S
     engine = create_engine(parsed, connect_args=connect_args, **_JSON)
-    event.listen(engine, "connect", _sqlite_on_connect)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _sqlite_on_connect(dbapi_connection, checkpoint_pages)
+
+    event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, checkpoint_pages: int) -> None:
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_on_begin)
     cur = dbapi_connection.cursor()
     try:
@@ -60,9 +71,35 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Batches dirty many index pages: keep them cached, and checkpoint less often
         # (a page rewritten by several batches is then copied to the database once).
         cur.execute(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}")
-        cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
+        cur.execute(f"PRAGMA wal_autocheckpoint={int(checkpoint_pages)}")
     finally:
         cur.close()
+
+
+def checkpoint(engine: Engine, restart_pages: int = SQLITE_CHECKPOINT_PAGES) -> int | None:
+    """Copy the SQLite WAL back into the database; the WAL's size in pages before, or None
+    for other databases.
+
+    A passive checkpoint first (it neither waits for nor blocks anyone). Under a steady stream
+    of writes that never empties the WAL, so once it holds ``restart_pages`` a RESTART follows:
+    it waits (busy timeout) for the current writer, copies the little that is left and makes
+    the next writer start the WAL file from the beginning again.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    with translate_errors():
+        raw = engine.raw_connection()  # outside any transaction (autocommit, see on_connect)
+    try:
+        cur = raw.cursor()
+        _, pages, _ = cur.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if pages >= restart_pages:
+            cur.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        cur.close()
+    except sqlite3.OperationalError as exc:
+        raise StoreBusy(f"checkpoint: {type(exc).__name__}: {exc}") from exc
+    finally:
+        raw.close()
+    return int(pages)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

@@ -16,7 +16,7 @@ from hub.store import models as m
 from hub.store import outbox as outbox_rows
 from hub.store.cache import FactCache
 from hub.store.digest import content_hash
-from hub.store.engine import make_engine, transaction
+from hub.store.engine import SQLITE_CHECKPOINT_PAGES, checkpoint, make_engine, transaction
 from hub.store.migrate import upgrade
 from hub.store.records import (
     BatchOutcome,
@@ -43,9 +43,11 @@ class Store:
     def __init__(
         self, url: str, *, projection: Projection | None = None, emitter: Emitter | None = None,
         migrate: bool = True, deferred_views: bool = False, derive: Derive | None = None,
+        cache_recorded: bool = True, checkpoint_pages: int = SQLITE_CHECKPOINT_PAGES,
     ) -> None:
-        self._engine = make_engine(url)
+        self._engine = make_engine(url, checkpoint_pages=checkpoint_pages)
         self._deferred = deferred_views
+        self._cache_recorded = cache_recorded
         self._rules = views.Rules(projection or default_projection, emitter or no_emitter,
                                   derive=derive or no_derive)
         if migrate:
@@ -67,7 +69,8 @@ class Store:
         """Apply a consumer's batch in one transaction (see ``hub.store.batch``).
 
         With ``deferred_views`` the touched cases are only marked; ``project_pending`` writes
-        their views (and what the views emit) later.
+        their views (and what the views emit) later. With ``cache_recorded`` (the default) the
+        new facts are kept decoded for that projection.
         """
         if not (accepted or refused or outbox):
             return BatchOutcome(0, 0, 0, 0)
@@ -76,14 +79,24 @@ class Store:
                 conn, self._rules, consumer, accepted, refused, outbox, utcnow(),
                 project=not self._deferred,
             )
-        self._rules.cache.put(new_facts)  # committed now
+        if self._cache_recorded:  # off where another process projects: nobody would read them
+            self._rules.cache.put(new_facts)  # committed now
         return outcome
 
     def project_pending(self, limit: int = 2000) -> int:
-        """Project up to ``limit`` cases marked dirty, in one transaction; how many."""
-        with transaction(self._engine, write=True) as conn:
-            cases, _ = views.project_dirty(conn, self._rules, limit=limit, now=utcnow())
-        return cases
+        """Project up to ``limit`` cases marked dirty; how many were looked at.
+
+        Facts are read and views computed in a read transaction; only the changed views, their
+        audit rows, what they emit and the cleared marks are written, in a short write
+        transaction (``views.plan_dirty``, ``views.apply_plan``), so recording agents in another
+        process wait for the store's write lock only that long.
+        """
+        with transaction(self._engine, write=False) as conn:
+            plan = views.plan_dirty(conn, self._rules, limit=limit)
+        if plan.marks:
+            with transaction(self._engine, write=True) as conn:
+                views.apply_plan(conn, plan, self._rules, now=utcnow())
+        return len(plan.marks)
 
     def pending_projections(self) -> int:
         """How many cases have facts their stored view does not reflect yet."""
@@ -125,6 +138,19 @@ class Store:
             raise ValueError(f"unknown table {table!r}; known: {', '.join(sorted(m.TABLES))}")
         with transaction(self._engine, write=False) as conn:
             return int(conn.scalar(select(func.count()).select_from(m.TABLES[table])) or 0)
+
+    def checkpoint(self, restart_pages: int = SQLITE_CHECKPOINT_PAGES) -> int | None:
+        """Copy the SQLite WAL back into the database (see ``engine.checkpoint``)."""
+        return checkpoint(self._engine, restart_pages)
+
+    def fact_high_water(self) -> int:
+        """The highest fact id: a progress probe that, unlike ``count``, reads one index page.
+
+        Fact ids only grow, so it rises with every committed fact; it equals the number of
+        facts as long as no fact-writing transaction was rolled back.
+        """
+        with transaction(self._engine, write=False) as conn:
+            return int(conn.scalar(select(func.max(m.fact.c.id))) or 0)
 
     def rebuild_views(self, batch_size: int = 1000) -> int:
         """Re-project every case from its facts, ``batch_size`` cases per transaction."""

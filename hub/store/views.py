@@ -98,26 +98,63 @@ def mark_dirty(conn: Connection, case_refs: Iterable[str], now: datetime) -> Non
     conn.execute(stmt, [{"case_ref": ref, "token": token, "marked_at": now} for ref in refs])
 
 
-def project_dirty(conn: Connection, rules: Rules, *, limit: int, now: datetime) -> tuple[int, int]:
-    """Project up to ``limit`` dirty cases and clear their marks: (cases, views changed).
+@dataclass(frozen=True)
+class Plan:
+    """Dirty cases read and projected in one read-only transaction, not yet written.
 
-    A mark is cleared only if its token is the one read here: when a batch marks the case
-    again meanwhile (possible on PostgreSQL), the case stays dirty and is projected again.
+    ``marks`` are (case_ref, token) as read; ``changes`` the views that differ from the stored
+    ones (each with the version it replaces); ``failed`` the cases whose projection raised.
+    """
+
+    marks: list[tuple[str, int]]
+    changes: list[_Change]
+    failed: list[str]
+
+
+def plan_dirty(conn: Connection, rules: Rules, *, limit: int) -> Plan:
+    """Read up to ``limit`` dirty cases, oldest mark first, and project them (no writes).
+
+    Marks are read before facts: every fact recorded under a mark's token is then visible,
+    and a fact recorded later re-marks its case under a new token (see ``apply_plan``).
     """
     d = m.dirty_case.c
-    marks = conn.execute(
+    marks = [(ref, int(token)) for ref, token in conn.execute(
         select(d.case_ref, d.token).order_by(d.marked_at, d.case_ref).limit(limit)
-    ).all()
-    if not marks:
-        return 0, 0
+    ).all()]
+    changes: list[_Change] = []
     failed: list[str] = []
-    changed = refresh(conn, [ref for ref, _ in marks], rules, actor="projector",
-                      action="case_view.update", now=now, failed=failed)
-    done = [{"ref": ref, "tok": token} for ref, token in marks if ref not in set(failed)]
-    if done:  # a case that failed keeps its mark: projected again, never lost
+    for chunk in chunks([ref for ref, _ in marks]):
+        changes.extend(_changes(conn, chunk, rules, MappingProxyType({}), failed))
+    return Plan(marks, changes, failed)
+
+
+def apply_plan(conn: Connection, plan: Plan, rules: Rules, *, now: datetime) -> int:
+    """Write a plan's views (with audit rows and what they emit) and clear its marks.
+
+    Run in a write transaction after ``plan_dirty``'s read transaction, so the write lock is
+    held only for the writes. A view written meanwhile by someone else (its version moved) is
+    left alone and its case stays marked; a mark whose token changed (new facts) stays too, so
+    such cases are projected again. Failed cases keep their marks. Returns views written.
+    """
+    refs = [c.case_ref for c in plan.changes]
+    lock_cases(conn, refs)
+    v = m.case_view.c
+    current: dict[str, int] = {}
+    for chunk in chunks(refs):
+        rows = conn.execute(select(v.case_ref, v.version).where(among(conn, v.case_ref, chunk)))
+        current.update((ref, int(version)) for ref, version in rows)
+    fresh = [c for c in plan.changes if current.get(c.case_ref, 0) == c.version]
+    stale = {c.case_ref for c in plan.changes} - {c.case_ref for c in fresh}
+    _write_views(conn, fresh, now)
+    _write_audit(conn, fresh, actor="projector", action="case_view.update", now=now)
+    insert_outbox(conn, _emitted(fresh, rules.emitter), now)
+    keep = stale | set(plan.failed)
+    done = [{"ref": ref, "tok": token} for ref, token in plan.marks if ref not in keep]
+    if done:
+        d = m.dirty_case.c
         conn.execute(delete(m.dirty_case).where(and_(d.case_ref == bindparam("ref"),
                                                      d.token == bindparam("tok"))), done)
-    return len(marks), changed
+    return len(fresh)
 
 
 def lock_cases(conn: Connection, refs: Sequence[str]) -> None:

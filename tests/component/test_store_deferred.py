@@ -74,23 +74,56 @@ def test_projecting_twice_changes_nothing(open_store: OpenStore) -> None:
     assert (store.content_hash(), store.count("audit")) == (digest, audit)
 
 
-def test_a_case_marked_again_during_projection_stays_dirty(
+def test_a_fact_recorded_while_the_projector_computes_keeps_its_case_dirty(
     open_store: OpenStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = open_store(deferred_views=True)
     store.record_batch("exams", [message(1, "CR-A")])
-    original = views.refresh
+    original = views.plan_dirty
 
-    def refresh_while_a_batch_marks_again(conn: Connection, *args: Any, **kw: Any) -> int:
-        views.mark_dirty(conn, ["CR-A"], kw["now"])  # what a racing batch would do
-        return original(conn, *args, **kw)
+    def plan_then_a_batch_lands(conn: Connection, *args: Any, **kw: Any) -> views.Plan:
+        plan = original(conn, *args, **kw)
+        store.record_batch("exams", [message(2, "CR-A")])  # commits between read and write
+        return plan
 
-    monkeypatch.setattr(views, "refresh", refresh_while_a_batch_marks_again)
+    monkeypatch.setattr(views, "plan_dirty", plan_then_a_batch_lands)
     assert store.project_pending() == 1
-    monkeypatch.setattr(views, "refresh", original)
+    monkeypatch.setattr(views, "plan_dirty", original)
 
-    assert store.pending_projections() == 1
+    assert store.pending_projections() == 1  # the new fact's mark survived
     assert store.case_view("CR-A") == {"ids": ["m1"], "total": "1.50", "hours": 0}
+    assert store.project_pending() == 1
+    assert store.case_view("CR-A") == {"ids": ["m1", "m2"], "total": "3.00", "hours": 0}
+    assert store.pending_projections() == 0
+
+
+def test_a_view_written_meanwhile_by_another_projector_is_not_overwritten(
+    new_store_url: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = new_store_url()
+    slow, fast = (Store(url, projection=ledger, emitter=milestones, deferred_views=True)
+                  for _ in range(2))
+    try:
+        slow.record_batch("exams", [message(1, "CR-A")])
+        fast.project_pending()
+        slow.record_batch("exams", [message(2, "CR-A")])
+        original = views.plan_dirty
+
+        def plan_then_the_other_projects(conn: Connection, *args: Any, **kw: Any) -> views.Plan:
+            plan = original(conn, *args, **kw)
+            monkeypatch.setattr(views, "plan_dirty", original)
+            assert fast.project_pending() == 1  # writes version 2 first
+            return plan
+
+        monkeypatch.setattr(views, "plan_dirty", plan_then_the_other_projects)
+        assert slow.project_pending() == 1
+
+        assert slow.count("audit") == 2  # versions 1 and 2, not a third write of version 2
+        assert slow.case_view("CR-A") == {"ids": ["m1", "m2"], "total": "3.00", "hours": 0}
+        assert slow.pending_projections() == 0
+    finally:
+        slow.close()
+        fast.close()
 
 
 def test_a_failed_projection_keeps_the_marks(

@@ -1,0 +1,106 @@
+"""The projector in a process of its own (``HUB_PROJECTOR=process``, the default).
+
+Recording is bound by one interpreter's lock: with the projector as a task in the worker the
+two take turns on one core. As a child process the projector runs on the other core and the
+worker records at full pace; they meet only at the store's write lock, which the projector
+holds just for writing a chunk's changed views (facts are read and views computed in a read
+transaction, see ``Store.project_pending``). Marks make it safe to stop it anywhere: a case
+whose view was not written stays marked and is projected again.
+
+The child dies with its worker: Linux delivers SIGTERM to it when the worker dies, even by
+SIGKILL (``PR_SET_PDEATHSIG``), and it also checks its parent between chunks.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from multiprocessing.process import BaseProcess
+from types import FrameType
+from typing import TypeVar
+
+from hub.errors import TransientError
+from hub.runtime import Runtime, configure_logging
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+PR_SET_PDEATHSIG = 1
+STOP_TIMEOUT_S = 10.0
+
+
+def start_projector(settings: Settings) -> BaseProcess:
+    """Start the projector child of this (worker) process; ``stop_projector`` ends it."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=run_projector, args=(settings, os.getpid()), name="hub-projector", daemon=True)
+    process.start()
+    log.info("projector_started pid=%s", process.pid)
+    return process
+
+
+def stop_projector(process: BaseProcess) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within ``STOP_TIMEOUT_S``."""
+    if process.is_alive():
+        process.terminate()
+        process.join(STOP_TIMEOUT_S)
+    if process.is_alive():
+        process.kill()
+        process.join(STOP_TIMEOUT_S)
+
+
+def run_projector(settings: Settings, parent: int) -> None:
+    """The child's main loop: project dirty cases a chunk at a time until told to stop.
+
+    After each chunk it runs a passive WAL checkpoint: the worker's own store leaves those to
+    this process (a backstop aside), so recording never pays for copying the WAL back.
+    """
+    _die_with(parent)
+    signal.signal(signal.SIGTERM, _exit)
+    signal.signal(signal.SIGINT, _exit)  # Ctrl-C reaches the whole process group
+    configure_logging(settings.log_level)
+    store = Runtime(settings).store
+    chunk = settings.projector_cases
+    try:
+        while os.getppid() == parent:
+            cases = guarded(lambda: store.project_pending(chunk))
+            guarded(store.checkpoint)
+            time.sleep(pause(cases or 0, chunk, settings.projector_interval_s))
+    except SystemExit:
+        pass
+    finally:
+        store.close()
+
+
+def guarded(action: Callable[[], T]) -> T | None:
+    """Run ``action``; store trouble and projection bugs are logged, never fatal (marks stay)."""
+    try:
+        return action()
+    except TransientError as exc:
+        log.warning("projector_store_busy error=%s", type(exc).__name__)
+    except Exception:  # a bug in a projection must not stop projecting other cases
+        log.exception("projector_failed")
+    return None
+
+
+def pause(cases: int, chunk: int, interval_s: float) -> float:
+    """Seconds to wait: none while a full chunk came back (more is waiting), else the interval."""
+    return 0.0 if cases >= chunk else interval_s
+
+
+def _die_with(parent: int) -> None:
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the worker died before prctl took effect
+        raise SystemExit(0)
+
+
+def _exit(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
