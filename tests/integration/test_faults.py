@@ -220,8 +220,10 @@ def test_two_workers_one_stopped_mid_run_gives_the_clean_store(
 ) -> None:
     env = env_factory("scaled")
     asyncio.run(_send(env, BROKEN + inputs.exams))
+    # Small fetches, so the run lasts long enough (seconds) to stop a worker in the middle of it.
+    slow = {**env.env, "HUB_BATCH_SIZE": "5"}
     workers = [subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"],
-                                env={**env.env, "HUB_WORKER_WEB_PORT": str(free_port())},
+                                env={**slow, "HUB_WORKER_WEB_PORT": str(free_port())},
                                 stdout=open(env.home / f"worker{n}.log", "ab"),  # noqa: SIM115
                                 stderr=subprocess.STDOUT, start_new_session=True)
                for n in range(2)]
