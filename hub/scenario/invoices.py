@@ -99,11 +99,9 @@ class TaalInvoices:
 
     def _judge(self, c: Case, line: BilledLine, reden: str | None, school: str, number: str,
                regel: int, amount: Decimal) -> None:
-        if reden is None:
-            self.truth.approve(c.gemeente_on(line.begin), line.begin.year, _cents(amount))
-        else:
-            self.truth.refuse(c.ref, self.truth.anomaly_of(c), reden, leverancier=school,
-                              factuurnummer=number, regelnummer=regel, dienstdatum=line.begin)
+        self.truth.judge(c, reden, _cents(amount), view=c.ref, anomaly=self.truth.anomaly_of(c),
+                         leverancier=school, factuurnummer=number, regelnummer=regel,
+                         dienstdatum=line.begin)
 
     def _anomaly(self, c: Case, line: BilledLine) -> None:
         """The target month of an anomaly that replaces the regular line."""
@@ -168,11 +166,10 @@ class TaalInvoices:
         if reden == "verrekend":
             self.truth.approve(c.gemeente_on(line.begin), line.begin.year, -_cents(qty * price))
             self.truth.view(c, f"beslissingen[factuurnummer={number}].reden", ["R10.verrekend"])
-        elif reden is None:
-            self.truth.approve(c.gemeente_on(line.begin), line.begin.year, _cents(qty * price))
         else:
-            self.truth.refuse(view, self.truth.anomaly_of(c), reden, leverancier=school,
-                              factuurnummer=number, regelnummer=1, dienstdatum=line.begin)
+            self.truth.judge(c, reden, _cents(qty * price), view=view,
+                             anomaly=self.truth.anomaly_of(c), leverancier=school,
+                             factuurnummer=number, regelnummer=1, dienstdatum=line.begin)
 
     def _write(self, batch: Batch, name: str, credits: str | None = None) -> None:
         school = SCHOOLS[batch.school]

@@ -106,12 +106,9 @@ class KredietbankWriter:
                                               "bestand": f"facturen/{number}.xml"},
                                              sort_keys=True))
         for n, (fee, reden) in enumerate(zip(fees, reasons, strict=True), 1):
-            if reden is None:
-                self.truth.approve(c.gemeente_on(fee.start), fee.start.year,
-                                   int(fee.price * 100))
-            else:
-                self.truth.refuse(c.ref, anomaly, reden, leverancier=SUPPLIER,
-                                  factuurnummer=number, regelnummer=n, dienstdatum=fee.start)
+            self.truth.judge(c, reden, int(fee.price * 100), view=c.ref, anomaly=anomaly,
+                             leverancier=SUPPLIER, factuurnummer=number, regelnummer=n,
+                             dienstdatum=fee.start)
 
     def _mutatie(self, day: date, body: dict[str, Any]) -> None:
         self.mutaties.add(day, json.dumps(body, sort_keys=True, ensure_ascii=False))

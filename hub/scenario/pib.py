@@ -84,13 +84,9 @@ class PibWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(ublgen.render(doc))
         for n, line in enumerate(lines, 1):
-            reden = self._reason(c, n)
-            if reden is None:
-                self.truth.approve(c.gemeente_on(line.start), line.start.year,
-                                   int(line.amount * 100))
-            else:
-                self.truth.refuse(c.ref, anomaly, reden, leverancier=SCHOOL,
-                                  factuurnummer=number, regelnummer=n, dienstdatum=line.start)
+            self.truth.judge(c, self._reason(c, n), int(line.amount * 100), view=c.ref,
+                             anomaly=anomaly, leverancier=SCHOOL, factuurnummer=number,
+                             regelnummer=n, dienstdatum=line.start)
 
     @staticmethod
     def _reason(c: Case, n: int) -> str | None:

@@ -79,6 +79,17 @@ class Truth:
         self.decisions.append({"anomalie": anomaly, "case_ref": case.ref, "voucher_id": voucher,
                                "beslissing": beslissing(reden), "reden": reden})
 
+    def judge(self, c: Case, reden: str | None, cents: int, *, view: str, anomaly: str | None,
+              leverancier: str, factuurnummer: str, regelnummer: int, dienstdatum: date) -> None:
+        """An invoice line: approved (``reden`` None) on the gemeente of its service date, or
+        refused or held for ``reden`` under view key ``view``."""
+        if reden is None:
+            self.approve(c.gemeente_on(dienstdatum), dienstdatum.year, cents)
+        else:
+            self.refuse(view, anomaly, reden, leverancier=leverancier,
+                        factuurnummer=factuurnummer, regelnummer=regelnummer,
+                        dienstdatum=dienstdatum)
+
     def approve(self, gemeente: str | None, year: int, cents: int) -> None:
         """An approved amount (negative for a netted credit) on gemeente and begrotingsjaar."""
         assert gemeente is not None, "an approved line needs a gemeente (R17)"
