@@ -37,6 +37,7 @@ PEPPOL_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:bill
 SI_UBL_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:nen.nl:nlcius:v1.0"
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 _RULE_IN_TEXT = re.compile(r"\[([A-Za-z0-9-]+)\]")
 
 
@@ -78,7 +79,8 @@ class Report:
         return not self.xsd_errors and not self.fatal
 
 
-def _need(path: Path) -> Path:
+def need(path: Path) -> Path:
+    """``path``, or ``OracleMissing`` naming it and the README when it does not exist."""
     if not path.exists():
         raise OracleMissing(f"official validator file missing: {path.resolve()} (see "
                             "../shared/fixtures/validation/README.md)")
@@ -100,7 +102,7 @@ class UblOracle:
 
         for path in (PEPPOL_SCH, CEN_SCH, SI_UBL_XSL, SCHXSLT / "pipeline-for-svrl.xsl",
                      XSD / "UBL-Invoice-2.1.xsd", XSD / "UBL-CreditNote-2.1.xsd"):
-            _need(path)
+            need(path)
         self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "inburgering-ubl-oracle"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.processor = PySaxonProcessor(license=False)
@@ -161,3 +163,13 @@ class UblOracle:
                 rule = match.group(1) if match else "?"
             out.append(Failure(name, rule, node.get("flag") or "fatal", text))
         return out
+
+
+if __name__ == "__main__":  # python tests/ubl_oracle.py FILE...: print each report
+    import sys
+
+    oracle = UblOracle()
+    for name in sys.argv[1:]:
+        result = oracle.check(Path(name).read_bytes())
+        print(name, result.cius, "VALID" if result.valid else "INVALID", sorted(result.fatal),
+              result.xsd_errors[:1], sorted(result.warnings))

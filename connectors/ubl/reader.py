@@ -162,10 +162,12 @@ def _allowance_charge(r: Fields, node: Any) -> UblAllowanceCharge:
 def _vat(r: Fields, root: Any) -> tuple[UblVat, ...]:
     found = []
     for sub in root.findall("cac:TaxTotal/cac:TaxSubtotal", NS):
+        category = r.need(sub, "cac:TaxCategory/cbc:ID", "BR-47", "VAT category (BT-118)")
         found.append(UblVat(
-            category=r.need(sub, "cac:TaxCategory/cbc:ID", "BR-47", "VAT category (BT-118)"),
-            percent=r.amount(sub, "cac:TaxCategory/cbc:Percent", "BR-48", "VAT rate (BT-119)",
-                             required=False),
+            category=category,
+            percent=r.amount(sub, "cac:TaxCategory/cbc:Percent", "BR-48",
+                             f"VAT rate (BT-119) of category {category}",
+                             required=category != "O"),
             taxable_amount=r.amount(sub, "cbc:TaxableAmount", "BR-45",
                                     "VAT taxable amount (BT-116)"),
             tax_amount=r.amount(sub, "cbc:TaxAmount", "BR-46", "VAT amount (BT-117)"),
