@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from connectors import accounts
 from connectors.ubl.model import InvoiceRejected, UblInvoice
-from hub.errors import InvalidField
+from hub.errors import InvalidAccount, InvalidField
 
 LIMIT = 2**63  # the Avro long the scaled values go into
 SEPA_CREDIT_TRANSFER = "58"
@@ -78,11 +78,15 @@ def totals(inv: UblInvoice) -> None:
 
 
 def payee(inv: UblInvoice) -> None:
-    """HUB-IBAN: a SEPA credit transfer (BT-81 = 58) names a valid IBAN (BT-84)."""
-    if inv.payment_means_code == SEPA_CREDIT_TRANSFER and not (
-            inv.payee_iban and accounts.is_iban(inv.payee_iban)):
-        raise _fail(inv, "HUB-IBAN", "SEPA credit transfer (PaymentMeansCode 58) without a "
-                    "valid IBAN in PayeeFinancialAccount/ID (BT-84)")
+    """HUB-IBAN: a SEPA credit transfer (BT-81 = 58) names a valid IBAN (BT-84); the refusal's
+    cause is the one account check's ``InvalidAccount``."""
+    if inv.payment_means_code != SEPA_CREDIT_TRANSFER:
+        return
+    try:
+        accounts.iban(inv.payee_iban or "", field="BT-84")
+    except InvalidAccount as exc:
+        raise _fail(inv, "HUB-IBAN", f"SEPA credit transfer (PaymentMeansCode 58): "
+                    f"PayeeFinancialAccount/ID {exc.reason}") from exc
 
 
 RULES: tuple[Callable[[UblInvoice], None], ...] = (lines, totals, payee)
