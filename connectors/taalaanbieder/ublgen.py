@@ -40,9 +40,10 @@ class Line:
     @property
     def amount(self) -> Decimal:
         """Net line amount, quantity x price to the cent."""
-        return self._ubl().amount
+        return self.ubl().amount
 
-    def _ubl(self) -> writer.Line:
+    def ubl(self) -> writer.Line:
+        """The line as the shared writer takes it (BT-132 aanmelding, BT-128 case)."""
         return writer.Line(
             name=self.description[:40], description=self.description, quantity=self.quantity,
             price=self.price, start=self.start, end=self.end, unit=self.unit,
@@ -82,7 +83,7 @@ def render(doc: Document) -> bytes:
                             doc.supplier_address, identifier=doc.supplier_id,
                             vat_number=doc.supplier_vat),
         buyer=writer.Party(doc.buyer_name, doc.buyer_oin, OIN, doc.buyer_address),
-        lines=[line._ubl() for line in doc.lines], buyer_reference=doc.buyer_reference,
+        lines=[line.ubl() for line in doc.lines], buyer_reference=doc.buyer_reference,
         order_reference=doc.order_reference or (doc.buyer_reference if ordered else None),
         iban=doc.iban, credit_note_for=doc.credit_note_for,
         exemption_code=None if doc.customization == SI_UBL else EXEMPTION_CODE,  # BR-NL-35

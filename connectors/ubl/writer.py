@@ -176,6 +176,17 @@ def _payment(doc: Document, credit: bool) -> str:
             f"{_text('ID', doc.iban)}</cac:PayeeFinancialAccount></cac:PaymentMeans>")
 
 
+def _references(doc: Document) -> str:
+    """OrderReference (BT-13) and, on a credit note, the credited invoice (BT-25)."""
+    refs = (f"<cac:OrderReference>{_text('ID', doc.order_reference)}</cac:OrderReference>"
+            if doc.order_reference else "")
+    if doc.credit_note_for is not None:
+        refs += (f"<cac:BillingReference><cac:InvoiceDocumentReference>"
+                 f"{_text('ID', doc.credit_note_for)}</cac:InvoiceDocumentReference>"
+                 "</cac:BillingReference>")
+    return refs
+
+
 def render(doc: Document) -> bytes:
     """The UBL 2.1 XML of ``doc``: an Invoice, or a CreditNote when ``credit_note_for`` is set."""
     credit = doc.credit_note_for is not None
@@ -186,19 +197,14 @@ def render(doc: Document) -> bytes:
     head = (_text("CreditNoteTypeCode", 381) if credit else
             (_text("DueDate", doc.due_date) if doc.due_date else "")
             + _text("InvoiceTypeCode", 380))
-    refs = (f"<cac:OrderReference>{_text('ID', doc.order_reference)}</cac:OrderReference>"
-            if doc.order_reference else "")
-    if credit:
-        refs += (f"<cac:BillingReference><cac:InvoiceDocumentReference>"
-                 f"{_text('ID', doc.credit_note_for)}</cac:InvoiceDocumentReference>"
-                 "</cac:BillingReference>")
     body = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} '
         f'xmlns="urn:oasis:names:specification:ubl:schema:xsd:{root}-2" {_NS}>'
         f"{_text('CustomizationID', doc.customization)}{_text('ProfileID', PROFILE)}"
         f"{_text('ID', doc.number)}{_text('IssueDate', doc.issue_date)}{head}"
         "<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>"
-        f"{_text('BuyerReference', doc.buyer_reference) if doc.buyer_reference else ''}{refs}"
+        f"{_text('BuyerReference', doc.buyer_reference) if doc.buyer_reference else ''}"
+        f"{_references(doc)}"
         f"<cac:AccountingSupplierParty>{_party(doc.seller)}</cac:AccountingSupplierParty>"
         f"<cac:AccountingCustomerParty>{_party(doc.buyer)}</cac:AccountingCustomerParty>"
         f"{_payment(doc, credit)}{tax_total}<cac:LegalMonetaryTotal>"
