@@ -35,8 +35,8 @@ def broker(port: int = typer.Option(None, help="Port on 127.0.0.1 (default HUB_B
 
     settings = _settings()
     embedded = EmbeddedBroker(port or settings.broker_port).start()
-    out.print(f"broker ready on {embedded.bootstrap} (pid {embedded.pid}); Ctrl-C stops it")
-    try:
+    try:  # a Ctrl-C right after the ready line still stops the broker cleanly
+        out.print(f"broker ready on {embedded.bootstrap} (pid {embedded.pid}); Ctrl-C stops it")
         embedded.wait()
     except KeyboardInterrupt:
         out.print("stopping broker ...")

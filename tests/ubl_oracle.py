@@ -17,6 +17,7 @@ raise ``OracleMissing``: the suite fails loudly, it never skips.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tempfile
 from dataclasses import dataclass
@@ -121,7 +122,7 @@ class UblOracle:
             text = compiler.transform_to_string(source_file=str(sch.resolve()))
             if not text or "<xsl:" not in text:
                 raise OracleMissing(f"SchXslt produced no XSLT for {sch.name}")
-            tmp = cached.with_suffix(f".{id(self)}.tmp")
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(text, encoding="utf-8")
             tmp.replace(cached)  # atomic: parallel workers never read half a file
         return self.xslt.compile_stylesheet(stylesheet_file=str(cached))

@@ -133,6 +133,7 @@ def _redrive_audit(url: str) -> list[tuple[str, str | None]]:
     return [(r.actor, r.reason) for r in rows]
 
 
+@pytest.mark.slow(15)
 def test_operator_redrives_and_sees_it_processed_viewer_is_refused(
         hub_env: HubEnv, console: str, browser: WebDriver, tmp_path: Path) -> None:
     settings = hub_env.settings()

@@ -116,6 +116,7 @@ def _kind(path: Path, root: Any) -> str:
     return "PIB invoice" if "-PIB-" in path.name else "school invoice"
 
 
+@pytest.mark.slow(6)
 def test_every_document_the_scenario_generator_writes_passes(ubl_oracle: UblOracle,
                                                              scenario: Path) -> None:
     truth = json.loads((scenario / "ground_truth.json").read_text(encoding="utf-8"))
