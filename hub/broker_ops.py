@@ -15,6 +15,7 @@ spec of ``reset_group_offsets`` (clamped to Tansu's listed end, not the true one
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from hub.offsets import Offsets, PartitionLag, high_water, lags_of
 from topics import TopicSpec
 
 REQUEST_TIMEOUT_MS = 10_000
+# kafka-python's I/O loop warns whenever one of its tasks runs over 0.1 s, which a busy machine
+# makes routine; the operator sees real failures as our own errors.
+logging.getLogger("kafka.net").setLevel(logging.ERROR)
 BOOTSTRAP_TIMEOUT_MS = 5_000  # an operator waits 5 s, not 30, to hear no broker answers
 
 
