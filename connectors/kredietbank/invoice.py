@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from connectors.edge import document_version
 from connectors.ubl import UblInvoice, UblLine, invoice_key
 from hub.errors import InvalidField
 
@@ -45,6 +46,7 @@ def factuur(inv: UblInvoice, *, received_at: datetime) -> dict[str, Any]:
         "totaal_incl_btw_cent": cents(t.tax_inclusive, "BT-112"),
         "te_betalen_cent": cents(t.payable, "BT-115"), "iban_begunstigde": inv.payee_iban,
         "regels": [_regel(inv, line) for line in inv.lines], "ubl_sha256": inv.sha256,
+        "bron_versie": document_version(SOURCE, inv),
     }
 
 

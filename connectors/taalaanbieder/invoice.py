@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from connectors.edge import document_version
 from connectors.taalaanbieder.csvformat import CASE_REF
 from connectors.ubl import UblInvoice, UblLine, invoice_key
 from hub.errors import InvalidField
@@ -48,6 +49,7 @@ def factuur(inv: UblInvoice, *, source: str, received_at: datetime) -> dict[str,
         "iban_begunstigde": inv.payee_iban,
         "regels": [_regel(inv, line) for line in inv.lines],
         "ubl_sha256": inv.sha256,
+        "bron_versie": document_version(source, inv),
     }
 
 

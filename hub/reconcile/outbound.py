@@ -43,8 +43,7 @@ def registrations(case_ref: str, cf: CaseFacts) -> list[dict[str, Any]]:
 def _aanmeldingen(case_ref: str, cf: CaseFacts) -> list[dict[str, Any]]:
     """Message 10: one aanmelding per school and contract named by a PIP (the first one)."""
     first: dict[tuple[str, str], dict[str, Any]] = {}
-    for record in sorted(cf.records(k.PIP), key=lambda r: (iso(r["dagtekening"]),
-                                                           iso(r["produced_at"]))):
+    for record in sorted(cf.current(k.PIP), key=lambda r: iso(r["dagtekening"])):  # R21
         school = record.get("taalaanbieder")
         if school:
             first.setdefault((str(school), str(record.get("contract_id") or "")), record)
