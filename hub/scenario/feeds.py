@@ -2,9 +2,10 @@
 
 ``load_duo`` streams ``duo/wijzigingen.xml`` (a HaalWijzigingenResponse) into the DUO
 simulator's changes, keeping every WijzigingId, Volgnummer, Tijdstip and Corrigeert.
-``play_isam`` makes each line's ``gegevens`` the current version of its resource and posts the notification to the
-hub's webhook, in file order; a newer version of a resource waits until the hub read the one
-before (notifications are information-poor: the hub only ever sees the current version).
+``play_isam`` makes each line's ``gegevens`` the current version of its resource and posts the
+notification to the hub's webhook, in file order; a newer version of a resource waits until the
+hub read the one before (notifications are information-poor: the hub only ever sees the current
+version).
 """
 
 from __future__ import annotations

@@ -33,8 +33,8 @@ def _exam(bsn: str = "111222333") -> dict[str, Any]:
             "produced_at": datetime(2024, 5, 6, tzinfo=UTC), "bsn": SEALER.seal(bsn),
             "examen_id": "EX1", "onderdeel": "LEZEN", "niveau": "B1",
             "examendatum": date(2024, 4, 1), "uitslag": "GESLAAGD", "score": 512,
-            "bron_versie": {"sleutel": "duo:examen:EX1", "tijdstip": datetime(2024, 5, 6, tzinfo=UTC),
-                            "volgnummer": 7, "document": "W7", "corrigeert": None}}
+            "bron_versie": {"sleutel": "duo:examen:EX1", "volgnummer": 7, "document": "W7",
+                            "tijdstip": datetime(2024, 5, 6, tzinfo=UTC), "corrigeert": None}}
 
 
 VALID = CODEC.encode(EXAM, _exam())
