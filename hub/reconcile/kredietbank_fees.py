@@ -22,7 +22,8 @@ from hub.reconcile.tables import Tables
 
 INTAKE, BUDGETBEHEER = "intake", "budgetbeheer"
 # What the household's ontzorgen says about a month (ontzorgen.Household.maand) -> reason code.
-REFUSAL = {"na-zes-maanden": "R11.na-zes-maanden", "niet-vrijwillig": "R11.niet-vrijwillig",
+REFUSAL = {"na-zes-maanden": "R11.na-zes-maanden", "bijstand-beeindigd": "R11.bijstand-beeindigd",
+           "niet-vrijwillig": "R11.niet-vrijwillig",
            "doelgroep-onbekend": "R11.doelgroep-onbekend", "geen": "R12.geen-actief-ontzorgen"}
 INTAKE_REFUSAL = {**REFUSAL, "geen": "R12.intake-zonder-toekenning"}
 

@@ -27,14 +27,17 @@ REASONS: dict[str, tuple[str, str]] = {
     "R9.geen-presentie": (AANGEHOUDEN, "Geen presentie gemeld over deze periode."),
     "R9.uren-niet-geleverd": (AFGEWEZEN, "Meer uren gefactureerd dan volgens presentie geleverd."),
     "R10.verrekend": (GOEDGEKEURD, "Creditnota verrekend met de goedgekeurde factuur."),
+    "R10.geen-zaakreferentie": (AANGEHOUDEN, "Factuurregel noemt geen zaakreferentie (BT-128)."),
     "R10.creditnota-op-geweigerde-factuur": (AFGEWEZEN,
                                              "Gecrediteerde factuur is afgewezen."),
     "R10.al-gecrediteerd": (AFGEWEZEN, "Gecrediteerde factuur is al volledig gecrediteerd."),
     "R10.gecrediteerde-factuur-onbekend": (AANGEHOUDEN, "Gecrediteerde factuur niet ontvangen."),
     "R10.gecrediteerde-factuur-aangehouden": (AANGEHOUDEN,
                                               "Gecrediteerde factuur is nog aangehouden."),
-    "R11.na-zes-maanden": (AFGEWEZEN, "Maand na bijstandstart plus 6 maanden, bijstandseinde of "
-                           "besluiteinde, en het ontzorgen is niet vrijwillig."),
+    "R11.na-zes-maanden": (AFGEWEZEN, "Maand na bijstandstart plus 6 maanden, en het ontzorgen "
+                           "is niet vrijwillig (het besluit loopt langer)."),
+    "R11.bijstand-beeindigd": (AFGEWEZEN, "Maand na het einde van de bijstand, en het "
+                               "ontzorgen is niet vrijwillig."),
     "R11.niet-vrijwillig": (AFGEWEZEN, "Gezinsmigrant of overige migrant: alleen vrijwillig "
                             "ontzorgd, en het besluit zegt niet vrijwillig."),
     "R11.doelgroep-onbekend": (AANGEHOUDEN, "Doelgroep nog niet bekend (geen plicht van DUO "

@@ -53,9 +53,10 @@ def stops(cf: CaseFacts) -> tuple[tuple[str, date], ...]:
     return tuple(sorted(set(out)))
 
 
-def cap(grant: Grant) -> date | None:
-    """R11 without ``vrijwillig``: bijstand start + 6 months, the bijstand end, the decision end."""
-    ends = [grant.besluit_einde, grant.bijstand_einde]
+def cap(grant: Grant, *, bijstand: bool = True) -> date | None:
+    """R11 without ``vrijwillig``: bijstand start + 6 months, the bijstand end (unless
+    ``bijstand`` is False), the decision end: the earliest."""
+    ends = [grant.besluit_einde, grant.bijstand_einde if bijstand else None]
     if grant.bijstand_start is not None:
         ends.append(add_months(grant.bijstand_start, ZES_MAANDEN) - timedelta(days=1))
     return min((d for d in ends if d is not None), default=None)
@@ -86,14 +87,17 @@ class Household:
     actief: tuple[Period, ...]  # eligible, after every early end
     pending: tuple[Period, ...]  # grants whose person's doelgroep is not known yet
     uitgesloten: tuple[Period, ...]  # grants R11 excludes (gezinsmigrant, overige, no vrijwillig)
+    zes_maanden: tuple[Period, ...]  # eligible grants without the bijstand end (R11)
     besloten: tuple[Period, ...]  # eligible grants as the decisions date them, before the R11 cap
     leden: tuple[str, ...]
 
     def maand(self, month: date) -> str:
-        """``actief``, ``na-zes-maanden``, ``doelgroep-onbekend``, ``niet-vrijwillig`` or
-        ``geen``: what the household's ontzorgen says about the month starting on ``month``."""
+        """``actief``, ``doelgroep-onbekend``, ``bijstand-beeindigd``, ``na-zes-maanden``,
+        ``niet-vrijwillig`` or ``geen``: what the household's ontzorgen says about the month
+        starting on ``month``."""
         last = add_months(month, 1) - timedelta(days=1)
         for name, periods in (("actief", self.actief), ("doelgroep-onbekend", self.pending),
+                              ("bijstand-beeindigd", self.zes_maanden),
                               ("na-zes-maanden", self.besloten),
                               ("niet-vrijwillig", self.uitgesloten)):
             if any(overlaps(p, month, last) for p in periods):
@@ -115,6 +119,7 @@ def household(huishouden: str, members: Iterable[Member]) -> Household:
     actief: list[Period] = []
     pending: list[Period] = []
     uitgesloten: list[Period] = []
+    zes_maanden: list[Period] = []
     besloten: list[Period] = []
     leden = []
     members = list(members)
@@ -134,9 +139,11 @@ def household(huishouden: str, members: Iterable[Member]) -> Household:
                 uitgesloten.append(_period(g.begin, g.besluit_einde, stop))
             else:
                 actief.append(period)
+                zes = g.besluit_einde if g.vrijwillig else cap(g, bijstand=False)
+                zes_maanden.append(_period(g.begin, zes, stop))
                 besloten.append(_period(g.begin, g.besluit_einde, stop))
     return Household(huishouden, _merge(actief), _merge(pending), _merge(uitgesloten),
-                     _merge(besloten), tuple(sorted(leden)))
+                     _merge(zes_maanden), _merge(besloten), tuple(sorted(leden)))
 
 
 def households(members: Sequence[Member]) -> dict[str, Household]:

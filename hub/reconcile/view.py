@@ -21,8 +21,9 @@ from hub.reconcile import invoices, ontzorgen
 from hub.reconcile.case import context
 from hub.reconcile.exams import exam_view
 from hub.reconcile.facts import CaseFacts, iso
+from hub.reconcile.ledger import REASONS
 from hub.reconcile.links import FACTUUR, HOUSEHOLD_PREFIX, HUISHOUDEN_LID
-from hub.reconcile.model import AANGEHOUDEN, FACTUUR_VOOR_CASE, CaseContext
+from hub.reconcile.model import FACTUUR_VOOR_CASE, CaseContext
 from hub.reconcile.moves import Peildatum, attribution
 from hub.reconcile.outbound import registrations
 from hub.reconcile.signals import from_facts
@@ -31,6 +32,7 @@ from hub.reconcile.tables import Tables, load_tables
 from hub.store import Fact
 
 INVOICE_KEY_PREFIX = "FA"
+HELD_WITHOUT_CASE = "R10.geen-zaakreferentie"
 CASE_PREFIX = "CR"
 
 
@@ -107,8 +109,8 @@ def invoice_view(key: str, cf: CaseFacts) -> dict[str, Any]:
                 "factuurnummer": doc["factuurnummer"], "leverancier_id": doc["leverancier_id"],
                 "regelnummer": line["regelnummer"], "documentsoort": doc["documentsoort"],
                 "dienstdatum": iso(line["periode_begindatum"]),
-                "beslissing": AANGEHOUDEN, "reden": "R10.geen-zaakreferentie", "regel": "R10",
-                "toelichting": "factuurregel noemt geen zaakreferentie",
+                "beslissing": REASONS[HELD_WITHOUT_CASE][0], "reden": HELD_WITHOUT_CASE,
+                "regel": "R10", "toelichting": REASONS[HELD_WITHOUT_CASE][1],
                 "gefactureerd_cent": int(line["regelbedrag_cent"]), "goedgekeurd_cent": 0})
     return {
         "case_ref": key, "facts": cf.count(), "soort": "factuur",
