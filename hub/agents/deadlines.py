@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time as clock
-from datetime import date, datetime, time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time
 from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,15 +36,22 @@ def register_deadline_sweep(app: faust.App, runtime: Runtime) -> None:
     at, zone = sweep_schedule(runtime.settings)
 
     async def sweep_deadlines() -> None:
-        await caught_up(runtime)
-        await sweep_logged(runtime, datetime.now(zone).date())
-        while True:
-            now = datetime.now(zone)
-            run = next_run(now, at)
-            await asyncio.sleep(seconds_until(now, run))
-            await sweep_logged(runtime, run.date())
+        await sweep_forever(runtime, at, zone)
 
     app.task(sweep_deadlines)
+
+
+async def sweep_forever(runtime: Runtime, at: time, zone: ZoneInfo, *,
+                        clock: Callable[[ZoneInfo], datetime] = datetime.now,
+                        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    """Once the projector caught up after start, then every day at ``at`` in ``zone``."""
+    await caught_up(runtime)
+    await sweep_logged(runtime, clock(zone).date())
+    while True:
+        now = clock(zone)
+        run = next_run(now, at)
+        await sleep(seconds_until(now, run))
+        await sweep_logged(runtime, run.date())
 
 
 def sweep_schedule(settings: Settings) -> tuple[time, ZoneInfo]:
@@ -99,6 +107,8 @@ async def sweep(runtime: Runtime, today: date) -> int:
 
 
 def sweep_now(runtime: Runtime, today: date) -> int:
-    """The sweep, synchronously (``hub up --demo`` runs it once the replay is done)."""
-    emit = partial(due_messages, runtime.emitter, today=today)
+    """The sweep, synchronously (``hub up --demo`` runs it once the replay is done); each
+    signal is stamped with the moment it is produced."""
+    emit = partial(due_messages, runtime.emitter, today=today,
+                   produced_at=datetime.now(UTC))
     return runtime.store.sweep(lambda ref, view: emit(case_ref=ref, view=view))

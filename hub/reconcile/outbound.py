@@ -104,12 +104,15 @@ def booking(case_ref: str, decision: dict[str, Any]) -> tuple[str, dict[str, Any
         "naam_begunstigde": decision.get("leverancier_naam")}
 
 
-def signaal(case_ref: str, s: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The Signaal record of a view signal."""
+def signaal(case_ref: str, s: dict[str, Any], produced_at: datetime | None = None
+            ) -> tuple[str, dict[str, Any]]:
+    """The Signaal record of a view signal (``produced_at``: the sweep's moment; a signal the
+    facts imply is stamped with the start of its ``vastgesteld_op``)."""
     ident = _id(f"signaal:{s['id']}")
     day = date.fromisoformat(s["vastgesteld_op"])
     return ident, {
-        "message_id": ident, "case_ref": case_ref, "source": SOURCE, "produced_at": _at(day),
+        "message_id": ident, "case_ref": case_ref, "source": SOURCE,
+        "produced_at": produced_at or _at(day),
         "signaal_type": s["type"], "gemeentecode": s["gemeentecode"], "regel": s["regel"],
         "vastgesteld_op": day,
         "uiterlijk": date.fromisoformat(s["uiterlijk"]) if s.get("uiterlijk") else None,
