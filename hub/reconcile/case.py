@@ -33,7 +33,7 @@ def context(case_ref: str, cf: CaseFacts) -> CaseContext:
         doelgroep=doelgroep, plicht_start=start, plicht_voldaan_op=None,
         residences=residences(_koppeling(cf), _moves(cf)), routes=_routes(cf),
         hours=_hours(cf), ontzorgen=ontzorgen.active_periods(doelgroep, grants, stops),
-        pib=_pib(cf), huishoudens=frozenset(g.huishouden for g in grants),
+        pib=_pib(cf), huishoudens=ontzorgen.decided(cf),
         grants=grants, stops=stops,
     )
 

@@ -24,7 +24,8 @@ INTAKE, BUDGETBEHEER = "intake", "budgetbeheer"
 # What the household's ontzorgen says about a month (ontzorgen.Household.maand) -> reason code.
 REFUSAL = {"na-zes-maanden": "R11.na-zes-maanden", "bijstand-beeindigd": "R11.bijstand-beeindigd",
            "niet-vrijwillig": "R11.niet-vrijwillig",
-           "doelgroep-onbekend": "R11.doelgroep-onbekend", "geen": "R12.geen-actief-ontzorgen"}
+           "doelgroep-onbekend": "R11.doelgroep-onbekend", "geen": "R12.geen-actief-ontzorgen",
+           "geen-besluit": "R12.geen-besluit"}
 INTAKE_REFUSAL = {**REFUSAL, "geen": "R12.intake-zonder-toekenning"}
 
 
@@ -77,7 +78,8 @@ def _household(line: Line, ctx: CaseContext, households: Mapping[str, Household]
 
 def _own(ctx: CaseContext, ident: str) -> Household:
     """A household seen from this case alone (no other member known)."""
-    member = ontzorgen.Member(ctx.case_ref, ctx.doelgroep, ctx.grants, ctx.stops)
+    member = ontzorgen.Member(ctx.case_ref, ctx.doelgroep, ctx.grants, ctx.stops,
+                              ctx.huishoudens)
     return ontzorgen.household(ident, [member])
 
 

@@ -50,6 +50,8 @@ REASONS: dict[str, tuple[str, str]] = {
                           "de leden)."),
     "R12.intake-zonder-toekenning": (AFGEWEZEN, "Intake zonder toegekend ontzorgen voor dit "
                                      "huishouden."),
+    "R12.geen-besluit": (AANGEHOUDEN, "Nog geen ontzorgenbesluit voor dit huishouden bekend "
+                         "(ISAM)."),
     "R12.geen-actief-ontzorgen": (AFGEWEZEN, "Geen actief ontzorgen in deze maand."),
     "R12.budgetbeheer-dubbel": (AFGEWEZEN, "Budgetbeheer voor dit huishouden en deze maand al "
                                 "goedgekeurd (bij een van de leden)."),

@@ -108,7 +108,7 @@ class CaseContext:
     hours: tuple[Hours, ...] = ()
     ontzorgen: tuple[Period, ...] = ()  # R11: eligible ontzorgen of this case's own grants
     pib: tuple[Pib, ...] = ()
-    huishoudens: frozenset[str] = field(default_factory=frozenset)  # households it belongs to
+    huishoudens: frozenset[str] = field(default_factory=frozenset)  # its decisions' households
     grants: tuple[Grant, ...] = ()  # R11: its granted decisions (latest versions)
     stops: tuple[tuple[str, date], ...] = ()  # R11: (household, early end) it was told
 

@@ -41,6 +41,11 @@ def grants(cf: CaseFacts) -> tuple[Grant, ...]:
     return tuple(sorted(out, key=lambda g: (g.huishouden, g.begin, g.kenmerk)))
 
 
+def decided(cf: CaseFacts) -> frozenset[str]:
+    """Every household an ontzorgen decision of the case names, granted or not (R12)."""
+    return frozenset(str(r["huishouden_id"]) for r in cf.current(k.ONTZORGEN_BESLUIT))
+
+
 def stops(cf: CaseFacts) -> tuple[tuple[str, date], ...]:
     """(household, day) of every early end: ISAM BEEINDIGD decisions, Kredietbank EINDE."""
     out = []
@@ -77,6 +82,7 @@ class Member:
     doelgroep: str
     grants: tuple[Grant, ...]
     stops: tuple[tuple[str, date], ...]
+    huishoudens: frozenset[str] = frozenset()  # households its decisions name, granted or not
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ class Household:
     zes_maanden: tuple[Period, ...]  # eligible grants without the bijstand end (R11)
     besloten: tuple[Period, ...]  # eligible grants as the decisions date them, before the R11 cap
     leden: tuple[str, ...]
+    bekend: bool = True  # some member's decision names the household (else: wait for it)
 
     def maand(self, month: date) -> str:
         """``actief``, ``doelgroep-onbekend``, ``bijstand-beeindigd``, ``na-zes-maanden``,
@@ -102,7 +109,7 @@ class Household:
                               ("niet-vrijwillig", self.uitgesloten)):
             if any(overlaps(p, month, last) for p in periods):
                 return name
-        return "geen"
+        return "geen" if self.bekend else "geen-besluit"
 
     def intake(self) -> str:
         """``actief``, ``doelgroep-onbekend``, ``niet-vrijwillig`` or ``geen``: R12 pays the
@@ -111,7 +118,9 @@ class Household:
             return "actief"
         if self.pending:
             return "doelgroep-onbekend"
-        return "niet-vrijwillig" if self.uitgesloten else "geen"
+        if self.uitgesloten:
+            return "niet-vrijwillig"
+        return "geen" if self.bekend else "geen-besluit"
 
 
 def household(huishouden: str, members: Iterable[Member]) -> Household:
@@ -127,7 +136,7 @@ def household(huishouden: str, members: Iterable[Member]) -> Household:
     stop = min(early, default=None)
     for m in members:
         own = [g for g in m.grants if g.huishouden == huishouden]
-        if own or any(hh == huishouden for hh, _ in m.stops):
+        if own or huishouden in m.huishoudens or any(hh == huishouden for hh, _ in m.stops):
             leden.append(m.case_ref)
         for g in own:
             ok = eligible(m.doelgroep, g)
@@ -142,14 +151,16 @@ def household(huishouden: str, members: Iterable[Member]) -> Household:
                 zes = g.besluit_einde if g.vrijwillig else cap(g, bijstand=False)
                 zes_maanden.append(_period(g.begin, zes, stop))
                 besloten.append(_period(g.begin, g.besluit_einde, stop))
+    bekend = any(huishouden in m.huishoudens or any(g.huishouden == huishouden for g in m.grants)
+                 for m in members)
     return Household(huishouden, _merge(actief), _merge(pending), _merge(uitgesloten),
-                     _merge(zes_maanden), _merge(besloten), tuple(sorted(leden)))
+                     _merge(zes_maanden), _merge(besloten), tuple(sorted(leden)), bekend)
 
 
 def households(members: Sequence[Member]) -> dict[str, Household]:
     """Every household the members name, by household id."""
     ids = {g.huishouden for m in members for g in m.grants} | \
-        {hh for m in members for hh, _ in m.stops}
+        {hh for m in members for hh, _ in m.stops} | {hh for m in members for hh in m.huishoudens}
     return {hh: household(hh, members) for hh in sorted(ids)}
 
 

@@ -138,7 +138,7 @@ def household_view(key: str, cf: CaseFacts, others: dict[str, list[Fact]]) -> di
 
 
 def _member(ctx: CaseContext) -> ontzorgen.Member:
-    return ontzorgen.Member(ctx.case_ref, ctx.doelgroep, ctx.grants, ctx.stops)
+    return ontzorgen.Member(ctx.case_ref, ctx.doelgroep, ctx.grants, ctx.stops, ctx.huishoudens)
 
 
 def _by_case(facts: Iterable[Fact]) -> dict[str, list[Fact]]:

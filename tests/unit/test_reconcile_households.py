@@ -204,10 +204,16 @@ def test_r11_the_bijstand_end_and_a_kredietbank_einde_end_it_early() -> None:
     assert fees(view)[1:] == [("2", "R12.akkoord"), ("3", "R12.geen-actief-ontzorgen")]
 
 
-def test_r12_the_intake_needs_a_granted_ontzorgen() -> None:
-    facts = _messages(plicht("p", date(2023, 6, 1)), koppeling("k", "0363", date(2023, 7, 1)),
-                      months(CASE, "KB"))
-    assert fees(views(facts)[CASE]) == [("1", "R12.intake-zonder-toekenning")]
+def test_r12_the_intake_needs_a_granted_ontzorgen_and_waits_for_a_decision() -> None:
+    base = [plicht("p", date(2023, 6, 1)), koppeling("k", "0363", date(2023, 7, 1))]
+    waiting = views(_messages(*base, months(CASE, "KB", 4)))[CASE]
+    assert [(d["beslissing"], d["reden"]) for d in waiting["beslissingen"]] == \
+        [("AANGEHOUDEN", "R12.geen-besluit")] * 2  # no decision for the household yet
+    refused = ontzorgen("o", HH, start=date(2024, 4, 1), einde=None, bijstand=date(2024, 3, 10),
+                        besluit="AFGEWEZEN")
+    view = views(_messages(*base, refused, months(CASE, "KB", 4)))[CASE]
+    assert fees(view) == [("1", "R12.intake-zonder-toekenning"),
+                          ("2", "R12.geen-actief-ontzorgen")]
 
 
 def test_r12_links_are_symmetric() -> None:
