@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from connectors.ubl import UblInvoice
 from hub.privacy import case_ref
 from hub.runtime import Runtime
-from hub.versions import bron_versie
 
 
 class BsnSealer(Protocol):
@@ -43,9 +41,3 @@ class RuntimeSealer:
         """The EncryptedBsn record."""
         return self._runtime.cipher.encrypt(bsn).as_record()
 
-
-def document_version(source: str, invoice: UblInvoice) -> dict[str, Any]:
-    """R21: an e-invoice's own order: each document is a record of its own (its bytes), dated
-    by its IssueDate; duplicates and credit notes are reconciled, not versioned."""
-    return bron_versie(f"{source}:document:{invoice.sha256}", tijdstip=invoice.issue_date,
-                       document=invoice.number)
