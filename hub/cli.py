@@ -27,24 +27,28 @@ def _settings() -> Settings:
     return from_env()
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 @app.command()
 def broker(port: int = typer.Option(None, help="Port on 127.0.0.1 (default HUB_BROKER_PORT).")
            ) -> None:
-    """Run the embedded Kafka-compatible broker (Tansu, memory only) until Ctrl-C."""
+    """Run the embedded Kafka-compatible broker (Tansu, memory only) until Ctrl-C or SIGTERM."""
+    import threading
+
     from hub.broker import EmbeddedBroker
 
     settings = _settings()
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the broker too, not only Ctrl-C
+    # The signals only set a flag, installed before Tansu starts: a Ctrl-C or `kill` at any
+    # moment, start-up included, ends in the one clean stop below, never in an exception
+    # raised halfway through a wait (which could leave Tansu running).
+    asked = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: asked.set())
     embedded = EmbeddedBroker(port or settings.broker_port).start()
-    try:  # a Ctrl-C right after the ready line still stops the broker cleanly
+    try:
         out.print(f"broker ready on {embedded.bootstrap} (pid {embedded.pid}); Ctrl-C stops it")
-        embedded.wait()
-    except KeyboardInterrupt:
-        out.print("stopping broker ...")
+        while not asked.wait(0.2) and embedded.exit_code() is None:
+            pass
+        if asked.is_set():
+            out.print("stopping broker ...")
     finally:
         embedded.stop()
 
