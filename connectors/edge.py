@@ -40,3 +40,4 @@ class RuntimeSealer:
     def seal(self, bsn: str) -> dict[str, object]:
         """The EncryptedBsn record."""
         return self._runtime.cipher.encrypt(bsn).as_record()
+
