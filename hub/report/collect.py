@@ -13,14 +13,35 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from hub.reconcile import facts as k
 from hub.reconcile.case import context
 from hub.reconcile.facts import CaseFacts
 from hub.reconcile.pib import budget_cent
 from hub.reconcile.tables import Tables
+from hub.report.actions import Actions
 from hub.report.budget import BudgetBook, gemeente_of
-from hub.report.columns import BUDGET, COMPLETENESS, EXCEPTIONS, MOVES, PIB, RISKS, VOUCHERS
+from hub.report.columns import (
+    ACTIONS,
+    BUDGET,
+    COMPLETENESS,
+    EXCEPTIONS,
+    LINES,
+    MOVES,
+    PIB,
+    RISKS,
+    VOUCHERS,
+)
 from hub.report.csvs import Tally
-from hub.report.payments import Payment, Payments, booking_of, unbooked_row, unpaid_row
+from hub.report.dates import days_between
+from hub.report.edges import EdgeFolders, Refusals, refusals
+from hub.report.payments import (
+    Payment,
+    Payments,
+    booking_of,
+    to_reclaim,
+    unbooked_row,
+    unpaid_row,
+)
 from hub.report.sections import (
     CaseFlags,
     PibBudget,
@@ -34,6 +55,7 @@ from hub.report.sections import (
     risk_rows,
     silence_rows,
     voucher_rows,
+    vouchers,
 )
 from hub.store import Fact
 
@@ -51,6 +73,7 @@ class Options:
     since: date | None = None
     silence_days: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_SILENCE))
     sample: int = 100
+    edges: EdgeFolders = field(default_factory=EdgeFolders)  # where refused files are kept
 
     @property
     def period_start(self) -> date:
@@ -74,6 +97,7 @@ class Collector:
         self._payments = payments
         self._pib = dict(pib)
         self._dates: dict[str, int] = {}  # invoice message id -> factuurdatum (ordinal)
+        self.actions = Actions()
 
     def invoice(self, ref: str, view: Mapping[str, Any]) -> None:
         """An invoice's view: remember its documents' dates; its held lines are exceptions."""
@@ -93,7 +117,12 @@ class Collector:
             for row in move_rows(ref, view, o.period_start, o.day):
                 if o.wanted(row[2]) or o.wanted(row[3]):
                     add(MOVES, row)
-            self._add_each(RISKS, risk_rows(ref, view, o.day), 1)
+            for row in risk_rows(ref, view, o.day):
+                if o.wanted(row[1]):
+                    add(RISKS, row)
+                    self.actions.risk(row)
+            for d in vouchers(view):
+                self.budget.voucher(d)
             self._add_each(VOUCHERS, voucher_rows(ref, view), 3)
         facts = self._pib.pop(ref, None)
         if facts is not None:
@@ -102,19 +131,31 @@ class Collector:
         if flags is not None:
             self._add_each(COMPLETENESS, flag_rows(flags, view), 3)
 
-    def finish(self, last_heard: Mapping[str, date], payments: Iterable[Payment]) -> None:
-        """What only the whole store tells: budget with R16, unbooked payments (of
-        ``payments``, every ``Betaling`` read again), silence."""
-        o = self.options
+    def finish(self, last_heard: Mapping[str, date], payments: Iterable[Payment],
+               dead_letters: Iterable[Refusals] = ()) -> None:
+        """What only the whole store tells: budget with R16 and its lines, unbooked payments
+        (of ``payments``, every ``Betaling`` read again), silence, refusals at the edge (the
+        store's dead letters and ``options.edges``), and the action list."""
+        o, add = self.options, self.tally.add
         for ref in sorted(self._pib):  # PIB facts of a case without a view yet
             self.case(ref, None, None)
         for row in self.budget.rows(o.gemeente):
-            self.tally.add(BUDGET, row)
+            add(BUDGET, row)
+        for row in self.budget.line_rows(o.gemeente):
+            add(LINES, row)
+            action = self.actions.budget_line(row)
+            if action is not None:
+                add(ACTIONS, action)
         if o.gemeente is None:
             for payment in self._payments.unmatched(payments):
-                self.tally.add(COMPLETENESS, unbooked_row(payment, o.day))
-        for row in silence_rows(last_heard, o.silence_days, o.day):
-            self.tally.add(COMPLETENESS, row)
+                add(COMPLETENESS, unbooked_row(payment, o.day))
+        for row in self.actions.overdue():
+            add(ACTIONS, row)
+        # partner-wide: the hub cannot tell a refused file's or letter's gemeente (R26, issue 22)
+        edge = [group.row(o.day) for group in (*dead_letters, *refusals(o.edges))]
+        for row in [*silence_rows(last_heard, o.silence_days, o.day), *edge]:
+            add(COMPLETENESS, row)
+            add(ACTIONS, self.actions.partner(row))
 
     def _lines(self, ref: str, view: Mapping[str, Any]) -> None:
         o = self.options
@@ -123,15 +164,29 @@ class Collector:
             if is_exception(d) and o.wanted(gemeente_of(d)):
                 ordinal = self._dates.get(str(d.get("factuur_message_id")))
                 invoiced = date.fromordinal(ordinal) if ordinal else None
-                self.tally.add(EXCEPTIONS, exception_row(ref, d, invoiced, o.day))
+                row = exception_row(ref, d, invoiced, o.day)
+                self.tally.add(EXCEPTIONS, row)
+                action = self.actions.exception(row)
+                if action is not None:
+                    self.tally.add(ACTIONS, action)
             booking = booking_of(ref, d)
             if booking is None:
                 continue
             paid = self._payments.take(booking.kenmerk)
-            if paid is not None:
-                self.budget.at(booking.gemeente, booking.jaar).betaald += paid
-            elif o.wanted(booking.gemeente):
-                self.tally.add(COMPLETENESS, unpaid_row(ref, booking, o.day))
+            if paid is None:
+                if o.wanted(booking.gemeente):
+                    self.tally.add(COMPLETENESS, unpaid_row(ref, booking, o.day))
+                continue
+            kp, ks = d.get("kostenplaats"), d.get("kostensoort")
+            self.budget.paid(booking.gemeente, booking.jaar, kp, ks, paid)
+            reclaim = to_reclaim(booking, paid)
+            if reclaim:
+                self.budget.reclaim(booking.gemeente, booking.jaar, kp, ks, reclaim)
+                if o.wanted(booking.gemeente):
+                    self.tally.add(ACTIONS, self.actions.reclaim(
+                        booking.kenmerk, ref, booking.gemeente, None,
+                        days_between(booking.boekingsdatum, o.day) or 0, reclaim,
+                        f"betaald op een vervallen boeking: {booking.omschrijving}"))
 
     def _add_each(self, section: Any, rows: Iterable[Any], gemeente_at: int) -> None:
         for row in rows:
@@ -141,9 +196,13 @@ class Collector:
 
 def pib_budget(ref: str, facts: list[Fact]) -> PibBudget:
     """R22: a case's PIB trajecten, approved budget (meerkosten capped) and bonus budget."""
-    ctx = context(ref, CaseFacts(facts))
+    cf = CaseFacts(facts)
+    ctx = context(ref, cf)
+    granted = [r for kind in (k.PIB_BUDGET, k.PIB_PLAN)  # the budget's gemeente first
+               for r in reversed(cf.current(kind)) if r.get("gemeentecode")]
     return PibBudget(len(ctx.pib), budget_cent(ctx),
-                     sum(p.bonus_cent for p in ctx.pib if p.goedgekeurd))
+                     sum(p.bonus_cent for p in ctx.pib if p.goedgekeurd),
+                     str(granted[0]["gemeentecode"]) if granted else None)
 
 
 def merged(views: Iterable[tuple[str, dict[str, Any]]], flags: Iterable[CaseFlags]

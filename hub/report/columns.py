@@ -7,6 +7,7 @@ euros, so sums are exact everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,7 +35,14 @@ class Section:
     columns: tuple[Column, ...]
     group_by: tuple[str, ...] = ()
     amount: str | None = None  # the amount the groups add up
-    largest: bool = False  # the HTML shows the rows largest in ``amount``, else the first ones
+    # The HTML shows the rows first in ``rank`` (lowest first; ties: the earlier row), else the
+    # first rows in order; ``sample_label`` says which ("grootste", "urgentste"). With
+    # ``sorted_csv`` the CSV (and sheet) is in ``rank`` order too; ``sample_per`` keeps a sample
+    # for each value of that column.
+    rank: Callable[[Row], int] | None = None
+    sample_label: str = "eerste"
+    sorted_csv: bool = False
+    sample_per: str | None = None
 
     def index(self, key: str) -> int:
         """Position of column ``key``; ``KeyError`` naming it when there is none."""
@@ -52,16 +60,53 @@ def _cols(*spec: tuple[str, str, str] | tuple[str, str]) -> tuple[Column, ...]:
     return tuple(Column(*item) for item in spec)
 
 
-BUDGET = Section("budget", "Budget per gemeente en jaar", "Budget", _cols(
+BAND = 10**15  # rank bands: a rank is an int, lowest first; ties keep the earlier row
+
+
+def _at(columns: tuple[Column, ...], key: str) -> int:
+    return next(i for i, c in enumerate(columns) if c.key == key)
+
+
+def _largest(columns: tuple[Column, ...], key: str) -> Callable[[Row], int]:
+    """Rank: the largest ``key`` first."""
+    i = _at(columns, key)
+    return lambda row: -(row[i] or 0)
+
+
+BUDGET_COLUMNS = _cols(
     ("gemeente", "Gemeente"), ("jaar", "Jaar", YEAR), ("zaken", "Zaken (peildatum)", INT),
     ("spuk_budget", "SPUK-budget", EURO), ("meegenomen", "Meegenomen uit vorig jaar", EURO),
-    ("verplicht", "Verplicht", EURO), ("gefactureerd", "Gefactureerd", EURO),
-    ("goedgekeurd", "Goedgekeurd", EURO), ("aangehouden", "Aangehouden", EURO),
-    ("afgewezen", "Afgewezen en verschil", EURO), ("betaald", "Betaald", EURO),
-    ("onbesteed", "Onbesteed", EURO), ("meeneem", "Mee naar volgend jaar (R16)", EURO),
-    ("terugvordering", "Terug te betalen (R16)", EURO), ("status", "Status")))
+    ("verplicht", "Verplicht (nog niet gefactureerd)", EURO),
+    ("gefactureerd", "Gefactureerd", EURO), ("goedgekeurd", "Goedgekeurd", EURO),
+    ("aangehouden", "Aangehouden", EURO), ("afgewezen", "Afgewezen en verschil", EURO),
+    ("vouchers", "Vouchers goedgekeurd (R22)", EURO), ("betaald", "Betaald", EURO),
+    ("besteed", "Besteed ten laste van SPUK", EURO), ("onbesteed", "Onbesteed", EURO),
+    ("meeneem", "Mee naar volgend jaar (R16)", EURO),
+    ("terugvordering", "Terug te betalen (R16)", EURO), ("status", "Status"))
+BUDGET = Section("budget", "Budget per gemeente en jaar", "Budget", BUDGET_COLUMNS)
 
-EXCEPTIONS = Section("uitzonderingen", "Factuuruitzonderingen", "Uitzonderingen", _cols(
+LINE_COLUMNS = _cols(
+    ("gemeente", "Gemeente"), ("jaar", "Jaar", YEAR), ("post", "Post"),
+    ("kostenplaats", "Kostenplaats"), ("kostensoort", "Kostensoort"),
+    ("budget", "Budget", EURO), ("verplicht", "Verplicht (nog niet gefactureerd)", EURO),
+    ("goedgekeurd", "Goedgekeurd", EURO), ("betaald", "Betaald", EURO),
+    ("terug_te_vorderen", "Terug te vorderen (leverancier)", EURO),
+    ("onbesteed", "Onbesteed (budget - goedgekeurd)", EURO), ("signaal", "Signaal"),
+    ("toelichting", "Toelichting"))
+OVER_COMMITTED, OVER_SPENT = "VERPLICHT_BOVEN_BUDGET", "UITPUTTING_BOVEN_BUDGET"
+
+
+def line_urgency(row: Row) -> int:
+    """Commitments over budget first, then spending and commitments over budget, then the
+    rest (in gemeente, year and post order)."""
+    return {OVER_COMMITTED: 0, OVER_SPENT: 1}.get(row[_at(LINE_COLUMNS, "signaal")], 2)
+
+
+LINES = Section("begrotingsposten", "Begrotingsposten: per post en kostenplaats",
+                "Begrotingsposten", LINE_COLUMNS, group_by=("post", "signaal"),
+                amount="goedgekeurd", rank=line_urgency, sample_label="eerst gesignaleerde")
+
+EXCEPTION_COLUMNS = _cols(
     ("case_ref", "Zaakreferentie"), ("leverancier", "Leverancier"),
     ("factuurnummer", "Factuurnummer"), ("regelnummer", "Regel"),
     ("documentsoort", "Documentsoort"), ("factuurdatum", "Factuurdatum", DATE),
@@ -69,8 +114,11 @@ EXCEPTIONS = Section("uitzonderingen", "Factuuruitzonderingen", "Uitzonderingen"
     ("beslissing", "Beslissing"), ("reden", "Redencode"), ("regel", "Regel (R-id)"),
     ("gefactureerd", "Gefactureerd", EURO), ("goedgekeurd", "Goedgekeurd", EURO),
     ("bedrag", "Bedrag uitzondering", EURO), ("dagen", "Dagen oud", INT),
-    ("ouderdom", "Ouderdom"), ("toelichting", "Toelichting")),
-    group_by=("reden", "ouderdom", "beslissing", "gemeente"), amount="bedrag", largest=True)
+    ("ouderdom", "Ouderdom"), ("toelichting", "Toelichting"))
+EXCEPTIONS = Section("uitzonderingen", "Factuuruitzonderingen", "Uitzonderingen",
+                     EXCEPTION_COLUMNS, group_by=("reden", "ouderdom", "beslissing", "gemeente"),
+                     amount="bedrag", rank=_largest(EXCEPTION_COLUMNS, "bedrag"),
+                     sample_label="grootste")
 
 MOVES = Section("verhuizingen", "Verhuizingen in de periode", "Verhuizingen", _cols(
     ("case_ref", "Zaakreferentie"), ("verhuisdatum", "Verhuisdatum", DATE),
@@ -78,17 +126,32 @@ MOVES = Section("verhuizingen", "Verhuizingen in de periode", "Verhuizingen", _c
     ("toegerekend_aan", "Budget toegerekend aan (R15)"), ("gevolg", "Gevolg")),
     group_by=("gevolg",))
 
-RISKS = Section("risicos", "Zaken met risico", "Risico", _cols(
+RISK_COLUMNS = _cols(
     ("case_ref", "Zaakreferentie"), ("gemeente", "Gemeente"), ("risico", "Risico"),
     ("regel", "Regel (R-id)"), ("uiterlijk", "Uiterlijk", DATE),
     ("dagen", "Dagen na uiterlijk", INT), ("termijn_einde", "Einde termijn", DATE),
-    ("toelichting", "Toelichting")), group_by=("risico",))
+    ("toelichting", "Toelichting"))
 
-PIB = Section("pib", "PIB-budgetten", "PIB", _cols(
+
+def risk_urgency(row: Row) -> int:
+    """Most urgent first (lowest): past the deadline, most days first; then deadlines still
+    ahead, soonest first; then what has no deadline (afschalen possible)."""
+    limit, late = row[_at(RISK_COLUMNS, "uiterlijk")], row[_at(RISK_COLUMNS, "dagen")] or 0
+    if limit is None:
+        return 2 * BAND
+    return -late if late > 0 else BAND + limit.toordinal()
+
+
+RISKS = Section("risicos", "Zaken met risico", "Risico", RISK_COLUMNS, group_by=("risico",),
+                rank=risk_urgency, sample_label="urgentste", sorted_csv=True)
+
+PIB_COLUMNS = _cols(
     ("case_ref", "Zaakreferentie"), ("gemeente", "Gemeente"), ("trajecten", "Trajecten", INT),
     ("budget", "Budget (R22)", EURO), ("bonus", "Bonusbudget", EURO),
     ("besteed", "Goedgekeurde facturen", EURO), ("restant", "Restant", EURO),
-    ("vouchers", "Goedgekeurde vouchers", EURO)), amount="budget", largest=True)
+    ("vouchers", "Goedgekeurde vouchers", EURO))
+PIB = Section("pib", "PIB-budgetten", "PIB", PIB_COLUMNS, amount="budget",
+              rank=_largest(PIB_COLUMNS, "budget"), sample_label="grootste")
 
 VOUCHERS = Section("vouchers", "Voucherregister (PIB)", "Vouchers", _cols(
     ("voucher_id", "Voucher"), ("case_ref", "Zaakreferentie"), ("traject", "PIB-traject"),
@@ -99,12 +162,34 @@ VOUCHERS = Section("vouchers", "Voucherregister (PIB)", "Vouchers", _cols(
     amount="goedgekeurd")
 
 COMPLETENESS = Section("volledigheid", "Volledigheid van de keten", "Volledigheid", _cols(
-    ("controle", "Controle"), ("sleutel", "Kenmerk"), ("case_ref", "Zaakreferentie"),
-    ("gemeente", "Gemeente"), ("leverancier", "Leverancier"), ("datum", "Datum", DATE),
+    ("controle", "Controle"), ("sleutel", "Kenmerk of vindplaats"),
+    ("case_ref", "Zaakreferentie"), ("gemeente", "Gemeente"),
+    ("leverancier", "Partner of leverancier"), ("datum", "Datum (oudste)", DATE),
     ("dagen", "Dagen", INT), ("bedrag", "Bedrag", EURO), ("aantal", "Aantal", INT),
     ("toelichting", "Toelichting")), group_by=("controle",), amount="bedrag")
 
-SECTIONS = (BUDGET, EXCEPTIONS, MOVES, RISKS, PIB, VOUCHERS, COMPLETENESS)
+ACTION_COLUMNS = _cols(
+    ("prioriteit", "Prioriteit", INT), ("actie", "Actie"), ("kenmerk", "Kenmerk"),
+    ("case_ref", "Zaakreferentie"), ("gemeente", "Gemeente"), ("datum", "Datum", DATE),
+    ("dagen", "Dagen", INT), ("bedrag", "Bedrag", EURO), ("toelichting", "Toelichting"))
+
+
+BY_DAYS = frozenset({3, 4})  # priorities ranked by days (overdue, silent); the others by amount
+
+
+def action_urgency(row: Row) -> int:
+    """By priority; within it the most days (overdue deadlines, silent partners) or the
+    largest amount (new exceptions, reclaims, commitments over budget)."""
+    days = row[_at(ACTION_COLUMNS, "dagen")] or 0
+    amount = abs(row[_at(ACTION_COLUMNS, "bedrag")] or 0)
+    return row[0] * BAND - (days if row[0] in BY_DAYS else min(amount, BAND - 1))
+
+
+ACTIONS = Section("acties", "Vandaag: wat actie vraagt", "Acties", ACTION_COLUMNS,
+                  group_by=("actie",), amount="bedrag", rank=action_urgency,
+                  sample_label="urgentste", sorted_csv=True, sample_per="actie")
+
+SECTIONS = (ACTIONS, BUDGET, LINES, EXCEPTIONS, MOVES, RISKS, PIB, VOUCHERS, COMPLETENESS)
 BY_KEY = {s.key: s for s in SECTIONS}
 
 

@@ -8,6 +8,7 @@ memory, each bounded by its own kind of record, never by all facts.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Text, and_, case, cast, func, or_, select
 
 from hub.reconcile import facts as k
+from hub.report.edges import Refusals, dead_letter_group
 from hub.report.payments import Payment
 from hub.report.sections import CaseFlags, as_day
 from hub.store import Fact
@@ -130,6 +132,29 @@ def last_heard(conn: Connection) -> dict[str, date]:
         day = _aware(at).date()
         heard[parts[1]] = max(heard.get(parts[1], day), day)
     return heard
+
+
+OPEN_LETTERS = ("pending", "redriven")  # a dead letter still to deal with (issue 18's status)
+
+
+def dead_letter_groups(conn: Connection) -> list[Refusals]:
+    """Per source topic the dead letters in the store: count, the oldest, error types. Where
+    the table has a ``status`` (issue 18) only open letters count (pending or re-driven and
+    not back yet); before that every row is open."""
+    d = m.dead_letter.c
+    stmt = select(d.source_topic, d.error_type, func.count(), func.min(d.created_at))
+    if "status" in d:
+        stmt = stmt.where(d.status.in_(OPEN_LETTERS))
+    groups: dict[str, tuple[int, date | None, Counter[str]]] = {}
+    for topic, error, count, oldest in conn.execute(stmt.group_by(d.source_topic,
+                                                                   d.error_type)):
+        n, first, errors = groups.get(str(topic), (0, None, Counter()))
+        day = _aware(oldest).date() if oldest is not None else None
+        errors[str(error)] += int(count)
+        groups[str(topic)] = (n + int(count), min(filter(None, (first, day)), default=None),
+                              errors)
+    return [dead_letter_group(topic, n, first, errors)
+            for topic, (n, first, errors) in sorted(groups.items())]
 
 
 def knows_gemeente(conn: Connection, code: str) -> bool:

@@ -15,9 +15,11 @@ from hub.reconcile.tables import Tables
 from hub.report import data
 from hub.report.collect import DEFAULT_SILENCE, Collector, Options, merged
 from hub.report.columns import (
+    ACTIONS,
     BUDGET,
     COMPLETENESS,
     EXCEPTIONS,
+    LINES,
     MOVES,
     PIB,
     RISKS,
@@ -92,7 +94,8 @@ def _collect(reader: data.StoreReader, options: Options, tables: Tables, out_dir
                 collector.invoice(ref, view)
             for ref, case_view, flags in merged(data.case_views(conn), data.case_flags(conn)):
                 collector.case(ref, case_view, flags)
-            collector.finish(data.last_heard(conn), data.payments(conn))
+            collector.finish(data.last_heard(conn), data.payments(conn),
+                             data.dead_letter_groups(conn))
         except BaseException:
             sink.abort()
             raise
@@ -110,10 +113,18 @@ def summaries(tally: Tally) -> tuple[str, ...]:
         return ", ".join(f"{k} {v[0]}" for k, v in sorted(found.items(), key=lambda kv: str(kv[0])))
 
     n = tally.counts
+    flagged = tally.groups[LINES.key]["signaal"]
     return (
+        f"acties: {n[ACTIONS.key]} ({groups(ACTIONS, 'actie') or 'geen'})",
         f"budget: {n[BUDGET.key]} gemeente-jaren, SPUK-budget {total(BUDGET, 'spuk_budget')}, "
         f"gefactureerd {total(BUDGET, 'gefactureerd')}, goedgekeurd "
-        f"{total(BUDGET, 'goedgekeurd')}, betaald {total(BUDGET, 'betaald')}",
+        f"{total(BUDGET, 'goedgekeurd')}, vouchers {total(BUDGET, 'vouchers')}, betaald "
+        f"{total(BUDGET, 'betaald')}, mee naar volgend jaar {total(BUDGET, 'meeneem')}, "
+        f"terug te betalen {total(BUDGET, 'terugvordering')}",
+        f"begrotingsposten: {n[LINES.key]} regels, verplicht {total(LINES, 'verplicht')}, "
+        f"terug te vorderen {total(LINES, 'terug_te_vorderen')}; signalen: "
+        + (", ".join(f"{k} {v[0]}" for k, v in sorted(flagged.items(), key=lambda kv: str(kv[0]))
+                     if k) or "geen"),
         f"uitzonderingen: {n[EXCEPTIONS.key]} regels, {total(EXCEPTIONS, 'bedrag')} "
         f"({groups(EXCEPTIONS, 'beslissing') or 'geen'})",
         f"verhuizingen: {n[MOVES.key]} ({groups(MOVES, 'gevolg') or 'geen'})",

@@ -43,6 +43,17 @@ class Booking:
     boekingsdatum: date
     leverancier: str
     omschrijving: str
+    live: bool = True  # not reversed (a storno exists only with issue 15's effect ledger)
+
+
+def to_reclaim(booking: Booking, paid: int) -> int:
+    """The one rule for what is to be reclaimed from the supplier (terugvordering): what was
+    paid on a booking that was reversed afterwards. ``booking_of`` derives each booking from a
+    decision as it stands now, so every booking here stands and nothing is to be reclaimed;
+    a payment whose kenmerk no current decision produces is reported as
+    ``BETALING_ZONDER_BOEKING`` instead (without the effect ledger, issue 15, the hub cannot
+    tell whether it once booked that kenmerk)."""
+    return 0 if booking.live else paid
 
 
 def booking_of(case_ref: str, decision: Mapping[str, Any]) -> Booking | None:

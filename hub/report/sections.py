@@ -16,6 +16,7 @@ from hub.reconcile.model import GOEDGEKEURD
 from hub.reconcile.signals import due
 from hub.report.budget import UNKNOWN, gemeente_of, year_of
 from hub.report.columns import Row
+from hub.report.dates import as_day, days_between
 
 AGING = ((30, "0-30"), (60, "31-60"), (90, "61-90"), (120, "91-120"))
 AGING_OVER = "> 120"
@@ -29,18 +30,6 @@ def aging(days: int) -> str:
         if days <= limit:
             return label
     return AGING_OVER
-
-
-def days_between(earlier: date | None, day: date) -> int | None:
-    """Whole days from ``earlier`` to ``day`` (never negative), None without a date."""
-    return None if earlier is None else max((day - earlier).days, 0)
-
-
-def as_day(value: Any) -> date | None:
-    """A view's date (ISO text, or a ``date`` restored by the store) as ``date``."""
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def invoice_lines(view: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -106,22 +95,29 @@ def risk_rows(case_ref: str, view: Mapping[str, Any], day: date) -> list[Row]:
     return rows
 
 
+def vouchers(view: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The decisions of a view that are about PIB vouchers (R22)."""
+    return [d for d in view.get("beslissingen") or () if "voucher_id" in d]
+
+
 def voucher_rows(case_ref: str, view: Mapping[str, Any]) -> list[Row]:
     """R22: the voucher register: one row per voucher decision of the case."""
     return [(d["voucher_id"], case_ref, d.get("pib_traject_id"), d.get("gemeentecode") or UNKNOWN,
              d.get("ontvanger"), d.get("vorm"), d.get("status"), as_day(d.get("statusdatum")),
              int(d.get("waarde_cent") or 0), d["beslissing"], d["reden"],
              int(d.get("goedgekeurd_cent") or 0))
-            for d in view.get("beslissingen") or () if "voucher_id" in d]
+            for d in vouchers(view)]
 
 
 @dataclass(frozen=True)
 class PibBudget:
-    """A case's PIB trajecten (R22): how many, approved budget and bonus budget in cents."""
+    """A case's PIB trajecten (R22): how many, approved budget and bonus budget in cents, and
+    the gemeente that granted them (from the plan or budget, not the case's residence)."""
 
     trajecten: int
     budget_cent: int
     bonus_cent: int
+    gemeente: str | None = None
 
 
 def pib_row(case_ref: str, view: Mapping[str, Any] | None, pib: PibBudget,
@@ -131,7 +127,8 @@ def pib_row(case_ref: str, view: Mapping[str, Any] | None, pib: PibBudget,
     spent = sum(int(d.get("goedgekeurd_cent") or 0) for d in invoice_lines(view)
                 if not is_kredietbank(str(d.get("leverancier_id"))))
     vouchers = sum(row[-1] for row in voucher_rows(case_ref, view))
-    return (case_ref, view.get("gemeente") or UNKNOWN, pib.trajecten, pib.budget_cent,
+    return (case_ref, pib.gemeente or view.get("gemeente") or UNKNOWN, pib.trajecten,
+            pib.budget_cent,
             pib.bonus_cent, spent, pib.budget_cent - spent, vouchers)
 
 

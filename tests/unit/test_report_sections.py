@@ -24,9 +24,9 @@ from hub.report.columns import (
     Section,
 )
 from hub.report.csvs import Tally
-from hub.report.html import tieouts
 from hub.report.payments import Payment, Payments
 from hub.report.sections import CaseFlags, aging, silence_rows
+from hub.report.tieout import tieouts
 from tests.unit.reconcile_facts import BSN, fact
 
 DAY = date(2025, 6, 30)
@@ -36,15 +36,17 @@ A, B, C = "CR" + "A" * 30, "CR" + "B" * 30, "CR" + "C" * 30
 
 def line(number: str, gemeente: str | None, beslissing: str, billed: int, approved: int, *,
          reden: str = "R9.akkoord", year: int = 2024, invoice: str = "F-1",
-         doc: str = "INVOICE", dienst: str = "2024-03-01") -> dict[str, Any]:
+         doc: str = "INVOICE", dienst: str = "2024-03-01", soort: str = "taal"
+         ) -> dict[str, Any]:
     """One invoice-line decision as ``hub.reconcile.invoices`` writes it."""
+    kp, ks = TABLES.kostenplaats(gemeente, soort) if gemeente else (None, None)
     return {"factuur_key": "FA" + invoice.rjust(30, "0"), "factuur_message_id": f"m-{invoice}",
             "factuurnummer": invoice, "leverancier_id": "B10001", "regelnummer": number,
             "documentsoort": doc, "dienstdatum": dienst, "periode_einde": "2024-03-31",
             "beslissing": beslissing, "reden": reden, "regel": reden.split(".")[0],
             "toelichting": "t", "gefactureerd_cent": billed, "goedgekeurd_cent": approved,
             "gemeentecode": gemeente, "begrotingsjaar": year if gemeente else None,
-            "kostenplaats": "KP", "kostensoort": "KS", "bewijs": {}}
+            "kostenplaats": kp, "kostensoort": ks, "bewijs": {}}
 
 
 def view(ref: str, gemeente: str, decisions: Sequence[dict[str, Any]] = (),
@@ -246,7 +248,7 @@ def test_voucher_register_lists_every_voucher_decision() -> None:
     voucher = {"voucher_id": "V1", "pib_traject_id": "T1", "ontvanger": "INBURGERAAR",
                "vorm": "VOUCHER", "status": "UITGEGEVEN", "statusdatum": "2010-05-01",
                "waarde_cent": 25_000, "beslissing": "GOEDGEKEURD", "reden": "R22.akkoord",
-               "goedgekeurd_cent": 25_000, "gemeentecode": "0363"}
+               "goedgekeurd_cent": 25_000, "gemeentecode": "0363", "begrotingsjaar": 2010}
     rows = run([(A, view(A, "0363", [voucher]))]).rows(VOUCHERS)
     assert rows == [("V1", A, "T1", "0363", "INBURGERAAR", "VOUCHER", "UITGEGEVEN",
                      date(2010, 5, 1), 25_000, "GOEDGEKEURD", "R22.akkoord", 25_000)]
@@ -285,7 +287,8 @@ def test_r22_pib_budget_against_approved_lines_and_vouchers() -> None:
     fee = {**line("2", "0363", "GOEDGEKEURD", 14_700, 14_700, reden="R12.akkoord"),
            "leverancier_id": "30276519"}  # a Kredietbank fee is not paid from the PIB budget
     voucher = {"voucher_id": "V1", "beslissing": "GOEDGEKEURD", "reden": "R22.akkoord",
-               "waarde_cent": 25_000, "goedgekeurd_cent": 25_000, "gemeentecode": "0363"}
+               "waarde_cent": 25_000, "goedgekeurd_cent": 25_000, "gemeentecode": "0363",
+               "statusdatum": "2010-05-01", "begrotingsjaar": 2010}
     tally = Tally(keep_all=True)
     collector = Collector(Options(DAY, silence_days={}), TABLES, tally, Payments([]),
                           {A: [budget]})
