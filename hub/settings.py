@@ -56,6 +56,7 @@ class Settings:
     report_timezone: str = "Europe/Amsterdam"
     report_dir: str = ""
     report_silence_days: str = ""
+    report_year_from: str = "01-15"
     retry_attempts: int = 5
     retry_backoff_s: float = 0.2
     log_level: str = "INFO"

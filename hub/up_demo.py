@@ -3,11 +3,15 @@
 The scenario (``hub.scenario.DEMO``: 2 gemeenten, 500 people, 3 years) is generated once into
 ``var/demo-scenario`` (the same seed gives the same files), replayed through the broker, worker
 and connectors with every simulated partner, and when everything is processed the nightly
-report is written to ``var/reports``. The partners keep running until Ctrl-C.
+report is written to ``var/reports``, both for the scenario's last day (``last_day``): the
+demo's data end there, so that is the day its aging, moves and running year are about. The
+report's completeness section reads the replay workspace's quarantine and ISI rejects. The
+partners keep running until Ctrl-C.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable
@@ -17,6 +21,7 @@ from pathlib import Path
 from hub.agents.deadlines import sweep_now
 from hub.reconcile.tables import load_tables
 from hub.report.collect import Options
+from hub.report.edges import EdgeFolders
 from hub.report.nightly import NightlyResult, run_nightly
 from hub.runtime import Runtime
 from hub.scenario import DEMO, RunResult, generate, run_scenario, scenario_env
@@ -36,6 +41,17 @@ def prepare(settings: Settings, say: Say) -> Path:
         generate(DEMO, folder)
     os.environ.update(scenario_env(folder))
     return folder
+
+
+def last_day(folder: Path) -> date:
+    """The scenario's last day (``einddatum`` of its ground truth): the day the demo's sweep
+    and report are for, so aging, moves and the running year mean what they say whenever the
+    folder was generated; today when the folder has no ground truth."""
+    try:
+        truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
+        return date.fromisoformat(str(truth["einddatum"]))
+    except (OSError, ValueError, KeyError):
+        return datetime.now(UTC).date()
 
 
 class DemoRun:
@@ -72,10 +88,11 @@ class DemoRun:
         self.result = result
         if self.hold.is_set():  # stopped (Ctrl-C) before the replay was done: no report
             return
-        day = datetime.now(UTC).date()
+        day = last_day(self.folder)
         self._sweep(day)
         out = self.settings.var_dir / "reports"
-        self.report = run_nightly(self.settings.effective_database_url, Options(day), out,
+        options = Options(day, edges=EdgeFolders.under(result.workspace))
+        self.report = run_nightly(self.settings.effective_database_url, options, out,
                                   load_tables())
         self.say(f"report   nightly report for {day}: {self.report.html}")
         self.say(f"report   workbook {self.report.xlsx}")

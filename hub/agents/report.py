@@ -1,24 +1,39 @@
 """The nightly report on schedule: at ``HUB_REPORT_TIME`` (in ``HUB_REPORT_TIMEZONE``) the
 worker writes the controllers' report for that day into ``HUB_REPORT_DIR`` (default
 ``var/reports``). A worker started after that time writes the day's report at once when it is
-not there yet. The report reads the store on its own connection, in a thread of its own, so
-the agents' store thread is never held up.
+not there yet. After the year closes, from ``HUB_REPORT_YEAR_FROM`` (``MM-DD``, default 15
+January: December's invoices are in) the same run also writes the yearly account of the
+previous year (``verantwoording-<Y>``, R16) once, catching up when it is missing. The reports
+read the store on their own connection, in a thread of their own, so the agents' store thread
+is never held up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import faust
 
 from hub.errors import ConfigurationError, TransientError
 from hub.report.collect import Options
+from hub.report.edges import EdgeFolders
+from hub.report.jaar import run_jaar, stem
 from hub.report.nightly import parse_silence, prefix, run_nightly
-from hub.report.schedule import catch_up, next_run, parse_time, seconds_until
+from hub.report.schedule import (
+    catch_up,
+    next_run,
+    parse_month_day,
+    parse_time,
+    seconds_until,
+    year_due,
+)
 from hub.runtime import Runtime
 from hub.settings import Settings
 
@@ -30,17 +45,20 @@ ATTEMPTS = 6
 def register_nightly_report(app: faust.App, runtime: Runtime) -> None:
     """Register the task that writes the nightly report each day at ``HUB_REPORT_TIME``."""
     at, zone, silence = schedule_settings(runtime.settings)
+    first = year_settings(runtime.settings)
     folder = report_dir(runtime)
 
     async def nightly_report() -> None:
         now = datetime.now(zone)
         if catch_up(now, at, _written(folder, now.date())):
             await write_with_retries(runtime, now.date(), folder, silence)
+            await write_year_if_due(runtime, now.date(), folder, first)
         while True:
             now = datetime.now(zone)
             run = next_run(now, at)
             await asyncio.sleep(seconds_until(now, run))
             await write_with_retries(runtime, run.date(), folder, silence)
+            await write_year_if_due(runtime, run.date(), folder, first)
 
     app.task(nightly_report)
 
@@ -64,6 +82,14 @@ def schedule_settings(settings: Settings) -> tuple[time, ZoneInfo, dict[str, int
     return at, zone, silence
 
 
+def year_settings(settings: Settings) -> tuple[int, int]:
+    """``HUB_REPORT_YEAR_FROM`` as (month, day); ``ConfigurationError`` naming it."""
+    try:
+        return parse_month_day(settings.report_year_from)
+    except ValueError as exc:
+        raise ConfigurationError(f"HUB_REPORT_YEAR_FROM: {exc}") from None
+
+
 def report_dir(runtime: Runtime) -> Path:
     """``HUB_REPORT_DIR``, else ``var/reports``."""
     configured = runtime.settings.report_dir
@@ -77,22 +103,39 @@ def _written(folder: Path, day: date) -> bool:
 async def write_with_retries(runtime: Runtime, day: date, folder: Path,
                              silence: dict[str, int]) -> bool:
     """Write the report for ``day``; a failure is logged and retried a few times."""
+    options = Options(day, silence_days=silence,
+                      edges=EdgeFolders.configured(runtime.settings))
+    return await _retrying("nightly_report", day.isoformat(), partial(
+        run_nightly, runtime.settings.effective_database_url, options, folder,
+        runtime.reconciler.tables))
+
+
+async def write_year_if_due(runtime: Runtime, today: date, folder: Path,
+                            first: tuple[int, int]) -> bool:
+    """Write the previous year's account when it is due and not written yet (R16)."""
+    year = year_due(today, first, lambda y: (folder / f"{stem(y, None)}.xlsx").exists())
+    if year is None:
+        return False
+    return await _retrying("year_account", str(year), partial(
+        run_jaar, runtime.settings.effective_database_url, year, folder,
+        runtime.reconciler.tables, today=today,
+        edges=EdgeFolders.configured(runtime.settings)))
+
+
+async def _retrying(what: str, label: str, write: Callable[[], Any]) -> bool:
     loop = asyncio.get_running_loop()
-    options = Options(day, silence_days=silence)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            result = await loop.run_in_executor(
-                None, run_nightly, runtime.settings.effective_database_url, options, folder,
-                runtime.reconciler.tables)
+            result = await loop.run_in_executor(None, write)
         except asyncio.CancelledError:
             raise
         except TransientError as exc:
-            log.warning("nightly_report_store_busy day=%s attempt=%d error=%s", day, attempt,
+            log.warning("%s_store_busy for=%s attempt=%d error=%s", what, label, attempt,
                         type(exc).__name__)
         except Exception:  # a bug here must not stop the worker; try again later
-            log.exception("nightly_report_failed day=%s attempt=%d", day, attempt)
+            log.exception("%s_failed for=%s attempt=%d", what, label, attempt)
         else:
-            log.info("nightly_report_written day=%s files=%d", day, len(result.paths))
+            log.info("%s_written for=%s files=%d", what, label, len(result.paths))
             return True
         await asyncio.sleep(RETRY_S)
     return False

@@ -20,7 +20,7 @@ provisional (status ``lopend``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import astuple, dataclass, fields
 from datetime import date
 from typing import Any
@@ -45,6 +45,8 @@ NOTES = {"leerroute": "SPUK; met de onderwijsroute-aanvulling (R14)",
 OTHER_SPUK = "SPUK; besteding loopt niet via de hub"
 CLOSED, RUNNING = "afgesloten", "lopend"
 LineKey = tuple[str, int, str, str, str]  # gemeente, year, post, kostenplaats, kostensoort
+Trace = Callable[[str, Row], None]  # sees each amount behind the budget (``ALLOCATED``, ``SPENT``)
+ALLOCATED, SPENT = "toerekening", "besteding"
 
 
 @dataclass
@@ -88,9 +90,10 @@ class BudgetBook:
     """Totals per (gemeente, year) and per budget line, fed case by case; ``rows`` applies
     R16 at the end."""
 
-    def __init__(self, tables: Tables, day: date) -> None:
+    def __init__(self, tables: Tables, day: date, trace: Trace | None = None) -> None:
         self._tables = tables
         self._day = day
+        self._trace = trace
         self._years: dict[tuple[str, int], YearTotals] = {}
         self._lines: dict[LineKey, LineTotals] = {}
         self._rates: dict[tuple[str, int, str], int] = {}
@@ -149,6 +152,9 @@ class BudgetBook:
                 if amount:
                     totals.spuk += amount
                     self.post_line(gemeente, year, post).budget += amount
+                    if self._trace is not None:
+                        self._trace(ALLOCATED, (view.get("case_ref"), gemeente, year,
+                                                doelgroep, post, amount))
 
     def rate(self, doelgroep: str, year: int, post: str) -> int:
         """R14: the SPUK amount of one post for one person of ``doelgroep`` in ``year``."""
@@ -163,7 +169,7 @@ class BudgetBook:
             self.at(gemeente, year).verplicht += cents
             self.post_line(gemeente, year, POSTS[0]).verplicht += cents
 
-    def invoice_line(self, decision: Mapping[str, Any]) -> None:
+    def invoice_line(self, decision: Mapping[str, Any], case_ref: str | None = None) -> None:
         """An invoice line's amounts on its gemeente and begrotingsjaar, and on its line."""
         gemeente, year = gemeente_of(decision), year_of(decision)
         totals = self.at(gemeente, year)
@@ -179,14 +185,26 @@ class BudgetBook:
             self.line(gemeente, year, post, str(kp), str(ks)).goedgekeurd += approved
             if post in POSTS:
                 totals.besteed += approved
+            self._spent(case_ref, gemeente, year, post, str(kp), str(ks), decision, approved)
 
-    def voucher(self, decision: Mapping[str, Any]) -> None:
+    def voucher(self, decision: Mapping[str, Any], case_ref: str | None = None) -> None:
         """R22: an approved voucher is PIB spending of its gemeente and year."""
         approved = int(decision.get("goedgekeurd_cent") or 0)
         if approved:
             gemeente, year = gemeente_of(decision), year_of_voucher(decision)
             self.at(gemeente, year).vouchers += approved
-            self.post_line(gemeente, year, "pib").goedgekeurd += approved
+            kp, ks = self._tables.kostenplaats(gemeente, PIB)
+            self.line(gemeente, year, "pib", kp, ks).goedgekeurd += approved
+            self._spent(case_ref, gemeente, year, "pib", kp, ks, decision, approved)
+
+    def _spent(self, case_ref: str | None, gemeente: str, year: int, post: str, kp: str,
+               ks: str, d: Mapping[str, Any], cents: int) -> None:
+        if self._trace is not None:
+            what = d.get("voucher_id") or d.get("regelnummer")
+            self._trace(SPENT, (case_ref, gemeente, year, post, kp or None, ks or None,
+                                d.get("leverancier_id"), d.get("factuurnummer"), what,
+                                d.get("dienstdatum") or d.get("statusdatum"), d.get("reden"),
+                                d.get("regel"), cents))
 
     def paid(self, gemeente: str, year: int, kostenplaats: Any, kostensoort: Any,
              cents: int) -> None:

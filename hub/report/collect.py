@@ -19,7 +19,7 @@ from hub.reconcile.facts import CaseFacts
 from hub.reconcile.pib import budget_cent
 from hub.reconcile.tables import Tables
 from hub.report.actions import Actions
-from hub.report.budget import BudgetBook, gemeente_of
+from hub.report.budget import BudgetBook, Trace, gemeente_of
 from hub.report.columns import (
     ACTIONS,
     BUDGET,
@@ -89,10 +89,10 @@ class Collector:
     """Feeds a ``Tally`` (or ``CsvSink``) section by section from views and facts."""
 
     def __init__(self, options: Options, tables: Tables, tally: Tally, payments: Payments,
-                 pib: Mapping[str, list[Fact]]) -> None:
+                 pib: Mapping[str, list[Fact]], trace: Trace | None = None) -> None:
         self.options = options
         self.tally = tally
-        self.budget = BudgetBook(tables, options.day)
+        self.budget = BudgetBook(tables, options.day, trace)
         self._tables = tables
         self._payments = payments
         self._pib = dict(pib)
@@ -122,7 +122,7 @@ class Collector:
                     add(RISKS, row)
                     self.actions.risk(row)
             for d in vouchers(view):
-                self.budget.voucher(d)
+                self.budget.voucher(d, ref)
             self._add_each(VOUCHERS, voucher_rows(ref, view), 3)
         facts = self._pib.pop(ref, None)
         if facts is not None:
@@ -160,7 +160,7 @@ class Collector:
     def _lines(self, ref: str, view: Mapping[str, Any]) -> None:
         o = self.options
         for d in invoice_lines(view):
-            self.budget.invoice_line(d)
+            self.budget.invoice_line(d, ref)
             if is_exception(d) and o.wanted(gemeente_of(d)):
                 ordinal = self._dates.get(str(d.get("factuur_message_id")))
                 invoiced = date.fromordinal(ordinal) if ordinal else None

@@ -25,9 +25,10 @@ DELIMITER = ";"
 class Tally:
     """Per section: row count, column totals, per-value groups and a sample of rows."""
 
-    def __init__(self, sample: int = 100, *, keep_all: bool = False) -> None:
+    def __init__(self, sample: int = 100, *, keep_all: bool = False,
+                 keep: Iterable[str] = ()) -> None:
         self._sample = sample
-        self._keep_all = keep_all
+        self._kept = {s.key for s in SECTIONS} if keep_all else set(keep)
         self._seq = itertools.count()
         self.counts: dict[str, int] = {s.key: 0 for s in SECTIONS}
         self.totals: dict[str, list[int]] = {s.key: [0] * len(s.columns) for s in SECTIONS}
@@ -50,7 +51,7 @@ class Tally:
             group[0] += 1
             group[1] += amount
         self._keep(section, row)
-        if self._keep_all:
+        if key in self._kept:
             self._all[key].append(row)
 
     def _keep(self, section: Section, row: Row) -> None:
@@ -80,7 +81,7 @@ class Tally:
         return self.totals[section.key][section.index(column)]
 
     def rows(self, section: Section) -> list[Row]:
-        """Every row (only with ``keep_all``, for tests)."""
+        """Every row of a section named in ``keep`` (or all with ``keep_all``, for tests)."""
         return self._all[section.key]
 
 

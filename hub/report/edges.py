@@ -24,6 +24,7 @@ from pathlib import Path
 
 from hub.report.columns import Row
 from hub.report.dates import days_between
+from hub.settings import Settings
 
 QUARANTINE, DEAD_LETTER, ISI_REJECT = "QUARANTAINE", "DODE_BRIEF", "ISI_AFGEWEZEN"
 REASON_SUFFIX = ".reason.txt"
@@ -37,6 +38,16 @@ class EdgeFolders:
     taalaanbieder: Path | None = None  # root with one drop folder per school (BOW-nummer)
     financieel: Path | None = None  # the financial system's drop folder
     isi: Path | None = None  # folder of the ISI exports and their ``.rejects.csv``
+
+    @classmethod
+    def configured(cls, settings: Settings) -> EdgeFolders:
+        """The connectors' configured folders (``HUB_TAAL_ROOT``, ``HUB_FIN_ROOT``, default
+        below ``var/``) and ``var/isi`` for the ISI rejects."""
+        from connectors.financieel.config import fin_settings  # the connectors' own settings
+        from connectors.taalaanbieder.config import taal_settings
+
+        return cls(taal_settings().root_dir(settings), fin_settings().root_dir(settings),
+                   settings.var_dir / "isi")
 
     @classmethod
     def under(cls, root: Path) -> EdgeFolders:

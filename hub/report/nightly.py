@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hub.reconcile.tables import Tables
 from hub.report import data
+from hub.report.budget import Trace
 from hub.report.collect import DEFAULT_SILENCE, Collector, Options, merged
 from hub.report.columns import (
     ACTIONS,
@@ -58,18 +59,25 @@ def prefix(options: Options) -> str:
     return f"{stem}-{options.gemeente}" if options.gemeente else stem
 
 
-def run_nightly(url: str, options: Options, out_dir: Path, tables: Tables) -> NightlyResult:
-    """Build the report of the store at ``url`` into ``out_dir``."""
+def check_gemeente(options: Options) -> None:
+    """``ReportInputError`` unless the gemeente filter is a 4-digit CBS code (or absent)."""
     if options.gemeente is not None and not (len(options.gemeente) == 4
                                              and options.gemeente.isdigit()):
         raise ReportInputError(f"gemeente {options.gemeente!r} is not a 4-digit CBS code")
+
+
+def run_nightly(url: str, options: Options, out_dir: Path, tables: Tables) -> NightlyResult:
+    """Build the report of the store at ``url`` into ``out_dir``."""
+    check_gemeente(options)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = prefix(options)
-    reader = data.StoreReader(url)
+    sink = CsvSink(out_dir, stem, options.sample)
     try:
-        sink = _collect(reader, options, tables, out_dir, stem)
-    finally:
-        reader.close()
+        collect(url, options, tables, sink)
+    except BaseException:
+        sink.abort()
+        raise
+    sink.close()
     budget = list(read_rows(BUDGET, sink.paths[BUDGET.key]))
     xlsx = write_workbook(out_dir / f"{stem}.xlsx", sink.paths, sink, options.day,
                           options.gemeente)
@@ -80,27 +88,27 @@ def run_nightly(url: str, options: Options, out_dir: Path, tables: Tables) -> Ni
     return NightlyResult(html, xlsx, dict(sink.paths), summaries(sink))
 
 
-def _collect(reader: data.StoreReader, options: Options, tables: Tables, out_dir: Path,
-             stem: str) -> CsvSink:
-    with reader.snapshot() as conn:
-        if options.gemeente is not None and not data.knows_gemeente(conn, options.gemeente):
-            raise ReportInputError(f"gemeente {options.gemeente!r} is unknown: no koppeling or "
-                                   "verhuizing in the store names it")
-        sink = CsvSink(out_dir, stem, options.sample)
-        try:
-            collector = Collector(options, tables, sink,
-                                  Payments(data.payment_amounts(conn)), data.pib_facts(conn))
+def collect(url: str, options: Options, tables: Tables, tally: Tally,
+            trace: Trace | None = None) -> Collector:
+    """One read of the store at ``url`` (one snapshot) into ``tally``; ``trace`` sees every
+    amount behind the budget (``BudgetBook``). The collector, for what it computed."""
+    reader = data.StoreReader(url)
+    try:
+        with reader.snapshot() as conn:
+            if options.gemeente is not None and not data.knows_gemeente(conn, options.gemeente):
+                raise ReportInputError(f"gemeente {options.gemeente!r} is unknown: no "
+                                       "koppeling or verhuizing in the store names it")
+            collector = Collector(options, tables, tally, Payments(data.payment_amounts(conn)),
+                                  data.pib_facts(conn), trace)
             for ref, view in data.invoice_views(conn):
                 collector.invoice(ref, view)
             for ref, case_view, flags in merged(data.case_views(conn), data.case_flags(conn)):
                 collector.case(ref, case_view, flags)
             collector.finish(data.last_heard(conn), data.payments(conn),
                              data.dead_letter_groups(conn))
-        except BaseException:
-            sink.abort()
-            raise
-    sink.close()
-    return sink
+    finally:
+        reader.close()
+    return collector
 
 
 def summaries(tally: Tally) -> tuple[str, ...]:

@@ -3,7 +3,8 @@ after a restart past that time. Pure: ``now`` is passed in."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 
 
 def parse_time(text: str) -> time:
@@ -36,3 +37,26 @@ def seconds_until(now: datetime, then: datetime) -> float:
 def catch_up(now: datetime, at: time, written: bool) -> bool:
     """Whether today's report is due now: past ``at`` and not written yet (after a restart)."""
     return now >= today_at(now, at) and not written
+
+
+def parse_month_day(text: str) -> tuple[int, int]:
+    """``MM-DD`` -> (month, day); ``ValueError`` naming the text otherwise (29 February too:
+    a day every year has)."""
+    month, sep, day = text.strip().partition("-")
+    try:
+        if not (sep and len(month) == 2 and len(day) == 2):
+            raise ValueError
+        date(2001, int(month), int(day))
+    except ValueError:
+        raise ValueError(f"day {text!r} is not MM-DD") from None
+    return int(month), int(day)
+
+
+def year_due(today: date, month_day: tuple[int, int], written: Callable[[int], bool]
+             ) -> int | None:
+    """The year whose account (R16) is due on ``today``: the previous one, from ``month_day``
+    of this year on, until it is written (a worker started later catches up)."""
+    if today < date(today.year, *month_day):
+        return None
+    year = today.year - 1
+    return None if written(year) else year
