@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hub.errors import HubError
+from hub.files import restrict_umask
 from hub.settings import Settings, from_env
 
 app = typer.Typer(help="Integration hub for the Wet inburgering.", no_args_is_help=True,
@@ -173,6 +174,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "connectors.isi.cli",
     "hub.console.cli",
     "hub.report.cli",
+    "hub.retention_cli",
     "hub.scenario.cli",
 )
 
@@ -188,7 +190,9 @@ _register_plugins()
 
 
 def main() -> None:
-    """Entry point: HubErrors become a one-line message and exit code 2."""
+    """Entry point: HubErrors become a one-line message and exit code 2; whatever the process
+    creates (store, logs, reports, partner files) is readable by the hub's user only (R25)."""
+    restrict_umask()
     try:
         app()
     except HubError as exc:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hub.broker import EmbeddedBroker, free_port, port_in_use
+from hub.files import private_dir, tighten
 from hub.kafka_admin import apply_topics
 from hub.settings import Settings
 from hub.store import Store
@@ -75,7 +76,8 @@ def start_stack(settings: Settings, say: Say, *, demo: bool = False,
                 console: bool = True) -> Stack:
     """Broker, topics, store, worker and console (with ``demo`` the console's demo accounts).
     Prints where everything runs."""
-    (settings.var_dir / "logs").mkdir(parents=True, exist_ok=True)
+    private_dir(settings.var_dir / "logs")
+    tighten(settings.var_dir)  # files written before R25's modes were enforced
     broker = EmbeddedBroker(settings.broker_port, log_path=settings.var_dir / "logs" / "broker.log")
     broker.start()
     settings = replace(settings, kafka_bootstrap=broker.bootstrap)
