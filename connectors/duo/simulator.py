@@ -19,14 +19,25 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lxml import etree
 
 from connectors.duo import wsse
-from connectors.duo.answer import FAULT_ACTION, wsdl_actions
+from connectors.duo.answer import wsdl_actions
 from connectors.duo.config import WSDL, XSD
+from connectors.duo.envelopes import (
+    FIELDS,
+    Change,
+    ack,
+    change_element,
+    fault_envelope,
+    fields_of,  # noqa: F401 - re-exported (hub.scenario reads the field order here)
+    response_envelope,
+    sub,
+    text,
+)
 from connectors.duo.translate import DUO_NS
 from connectors.duo.trust import Trust, trust_from_pem
 from hub.errors import InvalidField, SignatureInvalid
@@ -34,17 +45,6 @@ from hub.privacy import is_valid_bsn
 
 FAULTS = ("timeout", "http500", "fault")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-_FIELDS = {  # XSD sequence order per change kind
-    "InburgeringsplichtVastgesteld": ("Bsn", "VNummer", "PlichtStartdatum", "Doelgroep", "Regime"),
-    "KoppelingGemeente": ("Bsn", "Gemeentecode", "Koppeldatum", "Azc"),
-    "LbtResultaat": ("Bsn", "Examennummer", "Afnamedatum", "B1Haalbaar"),
-    "Examenresultaat": ("Bsn", "ExamenId", "Onderdeel", "Niveau", "Examendatum", "Uitslag",
-                        "Score"),
-    "TermijnBesluit": ("Bsn", "Besluitdatum", "Aanvangsdatum", "Einddatum", "VerlengingWeken",
-                       "Beslissing", "Grond", "AanvraagMessageId"),
-    "Ontheffing": ("Bsn", "Soort", "Ingangsdatum", "Grond", "BesluitKenmerk"),
-    "Boete": ("Bsn", "BoeteKenmerk", "BedragCent", "Boetedatum", "Vooraankondiging", "Grond"),
-}
 REGISTRATIONS = ("MeldLbtAanmelding", "MeldPip", "MeldPvt", "MeldMap", "VraagVerlengingAan")
 
 
@@ -55,17 +55,6 @@ class Reply:
     status: int
     body: bytes
     delay_s: float = 0.0
-
-
-@dataclass
-class Change:
-    """One change in DUO's feed."""
-
-    sequence: int
-    change_id: str
-    kind: str
-    fields: dict[str, object]
-    at: datetime
 
 
 @dataclass
@@ -86,14 +75,6 @@ class _Request:
     message_id: str | None
     action: str | None
     signature_value: str | None
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
 
 
 @dataclass
@@ -119,7 +100,7 @@ class DuoSimulator:
     # -- state -----------------------------------------------------------------------------
     def add_change(self, kind: str, **fields: object) -> str:
         """Append a new change of ``kind`` (a WSDL change element); returns its WijzigingId."""
-        unknown = set(fields) - set(_FIELDS[kind])
+        unknown = set(fields) - set(FIELDS[kind])
         if unknown:
             raise ValueError(f"unknown fields for {kind}: {sorted(unknown)}")
         change_id = f"W{len(self.changes) + 1:07d}-{uuid.uuid4().hex[:6]}"
@@ -220,7 +201,7 @@ class DuoSimulator:
             known = self.registrations.get(message_id)
             if known is not None:  # a retry: same kenmerk, registered once
                 known.repeats += 1
-                return Reply(200, self._answer(seen, _ack(known.kenmerk, known.received)))
+                return Reply(200, self._answer(seen, ack(known.kenmerk, known.received)))
             fields = {etree.QName(c).localname: c.text for c in request}
             bsn = fields.get("Bsn") or ""
             if planned_fault or not is_valid_bsn(bsn) or bsn in self.unknown_bsns:
@@ -229,7 +210,7 @@ class DuoSimulator:
             kenmerk = f"DUO-{len(self.registrations) + 1:08d}"
             registered = Registration(operation, fields, kenmerk, self.clock())
             self.registrations[message_id] = registered
-            return Reply(200, self._answer(seen, _ack(kenmerk, registered.received)))
+            return Reply(200, self._answer(seen, ack(kenmerk, registered.received)))
 
     def _pull(self, request: etree._Element) -> etree._Element:
         cursor = request.findtext(f"{{{DUO_NS}}}Cursor")
@@ -241,9 +222,9 @@ class DuoSimulator:
         page = pending[:limit]
         root = etree.Element(f"{{{DUO_NS}}}HaalWijzigingenResponse", nsmap={"duo": DUO_NS})
         for change in page:
-            root.append(_change_element(change))
-        _sub(root, "NieuweCursor", str(page[-1].sequence if page else after))
-        _sub(root, "Meer", _text(len(pending) > len(page)))
+            root.append(change_element(change))
+        sub(root, "NieuweCursor", str(page[-1].sequence if page else after))
+        sub(root, "Meer", text(len(pending) > len(page)))
         return root
 
     # -- answers -------------------------------------------------------------------------
@@ -277,68 +258,6 @@ def _seen(envelope: etree._Element) -> _Request:
                     value.strip() if value else None)
 
 
-def _sub(parent: etree._Element, name: str, text: str) -> etree._Element:
-    node = etree.SubElement(parent, f"{{{DUO_NS}}}{name}")
-    node.text = text
-    return node
-
-
-def _change_element(change: Change) -> etree._Element:
-    node = etree.Element(f"{{{DUO_NS}}}Wijziging")
-    _sub(node, "WijzigingId", change.change_id)
-    _sub(node, "Volgnummer", str(change.sequence))
-    _sub(node, "Tijdstip", change.at.isoformat())
-    payload = etree.SubElement(node, f"{{{DUO_NS}}}{change.kind}")
-    for name in _FIELDS[change.kind]:
-        if change.fields.get(name) is not None:
-            _sub(payload, name, _text(change.fields[name]))
-    return node
-
-
-def _ack(kenmerk: str, now: datetime) -> etree._Element:
-    root = etree.Element(f"{{{DUO_NS}}}Ontvangstbevestiging", nsmap={"duo": DUO_NS})
-    _sub(root, "Kenmerk", kenmerk)
-    _sub(root, "Ontvangen", now.isoformat())
-    return root
-
-
-def _envelope() -> tuple[etree._Element, etree._Element, etree._Element]:
-    env = etree.Element(f"{{{wsse.SOAP_NS}}}Envelope",
-                        nsmap={"soap": wsse.SOAP_NS, "wsa": wsse.WSA_NS})
-    return (env, etree.SubElement(env, f"{{{wsse.SOAP_NS}}}Header"),
-            etree.SubElement(env, f"{{{wsse.SOAP_NS}}}Body"))
-
-
-def _addressing(header: etree._Element, action: str, relates_to: str | None) -> None:
-    for name, value in (("Action", action), ("MessageID", str(uuid.uuid4())),
-                        ("RelatesTo", relates_to)):
-        if value is not None:
-            etree.SubElement(header, f"{{{wsse.WSA_NS}}}{name}").text = value
-
-
-def response_envelope(action: str, relates_to: str | None,
-                      payload: etree._Element) -> etree._Element:
-    """A SOAP 1.1 response with WS-Addressing Action, MessageID and RelatesTo (unsigned)."""
-    env, header, body = _envelope()
-    _addressing(header, action, relates_to)
-    body.append(payload)
-    return env
-
-
-def fault_envelope(code: str, text: str, detail: str, fout: str = "DUO-4000", *,
-                   relates_to: str | None = None) -> etree._Element:
-    """A SOAP 1.1 Fault with a ``DuoFout`` detail and the SOAP fault Action (unsigned)."""
-    env, header, body = _envelope()
-    _addressing(header, FAULT_ACTION, relates_to)
-    fault = etree.SubElement(body, f"{{{wsse.SOAP_NS}}}Fault")
-    etree.SubElement(fault, "faultcode").text = code
-    etree.SubElement(fault, "faultstring").text = text
-    detail_node = etree.SubElement(etree.SubElement(fault, "detail"), f"{{{DUO_NS}}}DuoFout")
-    _sub(detail_node, "Code", fout)
-    _sub(detail_node, "Omschrijving", detail)
-    return env
-
-
 _SCHEMA: list[etree.XMLSchema] = []
 
 
@@ -351,11 +270,6 @@ def _schema() -> etree.XMLSchema:
 def read_pem(path: str | Path | None) -> bytes | None:
     """PEM bytes of ``path``, or None."""
     return Path(path).read_bytes() if path else None
-
-
-def fields_of(kind: str) -> tuple[str, ...]:
-    """The fields of a change kind, in contract order."""
-    return _FIELDS[kind]
 
 
 def registrations_by_operation(sim: DuoSimulator) -> Mapping[str, int]:
