@@ -25,6 +25,7 @@ FIELDS = {  # XSD sequence order per change kind
     "Boete": ("Bsn", "BoeteKenmerk", "BedragCent", "Boetedatum", "Vooraankondiging", "Grond"),
 }
 
+
 @dataclass
 class Change:
     """One change in DUO's feed."""
@@ -37,6 +38,7 @@ class Change:
 
 
 def text(value: object) -> str:
+    """A value as the XSD writes it (booleans lower case, ISO dates)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, date | datetime):
@@ -52,6 +54,7 @@ def sub(parent: etree._Element, name: str, value: str) -> etree._Element:
 
 
 def change_element(change: Change) -> etree._Element:
+    """One ``Wijziging`` with its fields in XSD order."""
     node = etree.Element(f"{{{DUO_NS}}}Wijziging")
     sub(node, "WijzigingId", change.change_id)
     sub(node, "Volgnummer", str(change.sequence))
@@ -64,6 +67,7 @@ def change_element(change: Change) -> etree._Element:
 
 
 def ack(kenmerk: str, now: datetime) -> etree._Element:
+    """DUO's ``Ontvangstbevestiging`` of a registration."""
     root = etree.Element(f"{{{DUO_NS}}}Ontvangstbevestiging", nsmap={"duo": DUO_NS})
     sub(root, "Kenmerk", kenmerk)
     sub(root, "Ontvangen", now.isoformat())
