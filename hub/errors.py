@@ -8,6 +8,7 @@ whether trying again can help::
      │    ├── BadMessage           bytes or record that do not fit the contract
      │    │    ├── UnknownSchema   framing names a magic byte or schema id we do not know
      │    │    └── InvalidField    a field the hub relies on is missing or wrong (names the field)
+     │    │         └── InvalidAccount  an IBAN or BIC fails the account check (connectors.accounts)
      │    ├── UpstreamRejected     a partner said no (SOAP Fault, HTTP 4xx)
      │    ├── SignatureInvalid     a signed message (a partner's answer, a request to a simulator)
      │    │                        is unsigned, tampered, expired, from an untrusted certificate,
@@ -47,6 +48,10 @@ class InvalidField(BadMessage):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class InvalidAccount(InvalidField):
+    """An IBAN or BIC fails the one account check (``connectors.accounts``); names the field."""
 
 
 class UpstreamRejected(PermanentError):

@@ -9,8 +9,10 @@ import pytest
 
 try:
     from tests.pg import PgCluster, PgUnavailable, start_cluster
+    from tests.ubl_oracle import UblOracle
 except ModuleNotFoundError:  # tests/ is no package: pytest put tests/ itself on sys.path
     from pg import PgCluster, PgUnavailable, start_cluster  # type: ignore[no-redef]
+    from ubl_oracle import UblOracle  # type: ignore[no-redef]
 
 # ── PostgreSQL and the store ─────────────────────────────────────────────────────────────
 # `store_url` gives each test a fresh, empty database, once on SQLite and once on
@@ -18,6 +20,7 @@ except ModuleNotFoundError:  # tests/ is no package: pytest put tests/ itself on
 # only when no server can be started; see tests/pg.py.
 
 _PG_STATUS = pytest.StashKey[str]()
+_PG_STATUSES = pytest.StashKey[set[str]]()
 _db_numbers = itertools.count(1)
 
 
@@ -81,7 +84,70 @@ def store_url(new_store_url: Callable[[], str]) -> str:
     return new_store_url()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker, hand this worker's PostgreSQL status to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and _PG_STATUS in session.config.stash:
+        workeroutput["hub_pg_status"] = session.config.stash[_PG_STATUS]
+
+
+def pytest_testnodedown(node: object, error: object) -> None:
+    """On the xdist controller, collect each worker's PostgreSQL status."""
+    status = getattr(node, "workeroutput", {}).get("hub_pg_status")
+    if status:
+        config = node.config  # type: ignore[attr-defined]
+        config.stash.setdefault(_PG_STATUSES, set()).add(status)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say which PostgreSQL the tests ran against, or why none."""
-    status = terminalreporter.config.stash.get(_PG_STATUS, "not started (no test needed it)")
-    terminalreporter.write_line(f"PostgreSQL: {status}")
+    stash = terminalreporter.config.stash
+    statuses = set(stash.get(_PG_STATUSES, set()))
+    if _PG_STATUS in stash:
+        statuses.add(stash[_PG_STATUS])
+    if not statuses:
+        statuses = {"not started (no test needed it)"}
+    servers = {status.split(" at ", 1)[0] for status in statuses}
+    if len(statuses) > 1 and len(servers) == 1:  # one private server per xdist worker
+        statuses = {f"{servers.pop()} ({len(statuses)} private servers, one per test worker)"}
+    for status in sorted(statuses):
+        terminalreporter.write_line(f"PostgreSQL: {status}")
+
+
+# ── Scheduling under pytest-xdist ────────────────────────────────────────────────────────
+# `make test` runs the suite on several xdist workers; a worker always holds its current test
+# and the next one. Tests marked `slow(seconds)` (their usual duration here) are put first,
+# longest first, each followed by one quick test, so every worker starts on a long test and
+# no long test waits behind another: the suite takes about as long as its longest test.
+
+SLOW_SECONDS = 5.0
+
+
+def _expected_seconds(item: pytest.Item) -> float:
+    mark = item.get_closest_marker("slow")
+    return float(mark.args[0]) if mark and mark.args else 0.0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest tests first, interleaved with quick ones (deterministic: every worker agrees)."""
+    slow = sorted((item for item in items if _expected_seconds(item) >= SLOW_SECONDS),
+                  key=lambda item: -_expected_seconds(item))
+    quick = [item for item in items if _expected_seconds(item) < SLOW_SECONDS]
+    ordered: list[pytest.Item] = []
+    for item in slow:
+        ordered.append(item)
+        if quick:
+            ordered.append(quick.pop(0))
+    items[:] = ordered + quick
+
+
+# ── Official e-invoice validators ─────────────────────────────────────────────────────────
+# `ubl_oracle` runs the UBL 2.1 XSD, the CEN and Peppol BIS 3.0.19 schematrons and SI-UBL 2.0
+# (../shared/fixtures/validation/) on a document; see tests/ubl_oracle.py. Compiled once per
+# test process; a missing validator file fails the test that asks for it, it is never skipped.
+
+
+@pytest.fixture(scope="session")
+def ubl_oracle() -> UblOracle:
+    """The official e-invoice validators, compiled once for the session."""
+    return UblOracle()

@@ -26,7 +26,7 @@ from connectors.base import Connector
 from connectors.financieel import translate as t
 from connectors.financieel.camt import Movement, parse_statement
 from connectors.financieel.config import FinSettings, fin_settings
-from connectors.financieel.sepa import Debtor, pain001
+from connectors.financieel.sepa import pain001
 from connectors.taalaanbieder.folders import DropFolder, FileRefused, write_atomic
 from connectors.taalaanbieder.outbound import Ledger, OutboundReader
 from hub.publish import TopicWriter
@@ -51,8 +51,7 @@ class FinancieelConnector(Connector):
         self.folder = DropFolder(self.settings.root_dir(runtime.settings)).create()
         self.paid = Ledger(self.folder.root / ".ledger" / "betaalopdrachten.jsonl")
         self.exported = Ledger(self.folder.root / ".ledger" / "boekingen.jsonl")
-        s = self.settings
-        self.debtor = Debtor(s.debtor_name, s.debtor_iban, s.debtor_bic)
+        self.debtor = self.settings.debtor()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll for statements and export bookings until ``stop`` is set."""

@@ -102,6 +102,7 @@ class Sampler:
     stall_after_s: float = 60.0
     silent_after_s: float = 60.0
     on_latency: Callable[[str, float], None] = lambda agent, seconds: None
+    clock: Callable[[], float] = time.monotonic  # seconds; tests pass their own
     letters: dict[str, DeadLetterEntry] = field(default_factory=dict)
     connectors: dict[str, Json] = field(default_factory=dict)
     last: Json | None = None
@@ -119,14 +120,14 @@ class Sampler:
 
     def logical(self, name: str) -> str:
         """Declared name of a broker-side topic."""
-        return name[: -len(self.suffix)] if self.suffix and name.endswith(self.suffix) else name
+        return topics.logical(name, self.suffix)
 
     async def snapshot(self, max_age_s: float = 2.0) -> Json:
         """The latest snapshot, taken anew when older than ``max_age_s``."""
         async with self._lock:
-            if self.last is None or time.monotonic() - self._last_at > max_age_s:
+            if self.last is None or self.clock() - self._last_at >= max_age_s:
                 self.last = await self._take()
-                self._last_at = time.monotonic()
+                self._last_at = self.clock()
             return self.last
 
     async def poll_letters(self) -> dict[str, DeadLetterEntry]:
@@ -169,7 +170,7 @@ class Sampler:
         return rows
 
     async def _take(self) -> Json:
-        now, mono = datetime.now(UTC), time.monotonic()
+        now, mono = datetime.now(UTC), self.clock()
         specs = {self.physical(s.name): s for s in topics.TOPICS}
         tps = await self.views.partitions(specs)
         offsets = await self.views.offsets(tps)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -233,7 +234,9 @@ def test_logout_ends_the_session(tmp_path: Path) -> None:
 
 def test_an_agent_with_lag_whose_offsets_do_not_move_is_stalled(tmp_path: Path) -> None:
     async def scenario(client: TestClient, ctx: ConsoleContext) -> None:
-        ctx.sampler.stall_after_s = 0.3
+        clock = [time.monotonic()]  # the sampler's clock, moved by hand: no race with load
+        ctx.sampler.clock = lambda: clock[0]
+        ctx.sampler.stall_after_s = 60
         await login(client, "viewer")
 
         async def agent() -> dict[str, Any]:
@@ -242,7 +245,9 @@ def test_an_agent_with_lag_whose_offsets_do_not_move_is_stalled(tmp_path: Path) 
             return dict(snap["agents"][0])
 
         assert (await agent())["stalled"] is False
-        await asyncio.sleep(0.5)
+        clock[0] += 59
+        assert (await agent())["stalled"] is False
+        clock[0] += 2
         stalled = await agent()
         assert stalled["stalled"] is True and stalled["lag"] == 8
         assert f'hub_agent_stalled{{agent="record:{EXAM}"}} 1.0' in await (

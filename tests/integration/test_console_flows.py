@@ -89,6 +89,7 @@ def _letters(env: HubEnv) -> list[dict[str, Any]]:
     return [json.loads(hub_cli(env, "dlq", "show", x["id"])) for x in listed]
 
 
+@pytest.mark.slow(30)
 def test_bulk_redrive_is_audited_stores_one_and_returns_the_other_with_attempts_2(
         hub_env: HubEnv, worker: subprocess.Popen[bytes]) -> None:
     settings = hub_env.settings()

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 INVALID_BSN = "111222334"
 
 
+@pytest.mark.slow(20)
 def test_pulled_changes_land_once_across_faults_repeats_corrections_and_a_restart(
         hub_env: HubEnv, worker: subprocess.Popen[bytes]) -> None:
     settings = hub_env.settings()

@@ -59,6 +59,7 @@ async def _produce(hub_env: HubEnv, records: list[tuple[str, dict[str, Any]]]) -
         await writer.send(records[0][0], records[0][1])  # the outbox published one twice
 
 
+@pytest.mark.slow(25)
 def test_fault_storm_and_a_restart_still_register_each_registration_exactly_once(
         hub_env: HubEnv) -> None:
     settings = hub_env.settings()

@@ -55,6 +55,7 @@ def driver_env(request: pytest.FixtureRequest, hub_env: HubEnv) -> HubEnv:
     return hub_env
 
 
+@pytest.mark.slow(10)
 def test_exam_result_stored_once_and_bad_bytes_dead_lettered(
         driver_env: HubEnv, worker: subprocess.Popen[bytes]) -> None:
     hub_env = driver_env

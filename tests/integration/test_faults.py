@@ -161,6 +161,7 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
     process.wait(10)
 
 
+@pytest.mark.slow(150)
 def test_sigkill_of_the_worker_ten_times_gives_the_clean_store(
     inputs: Inputs, env_factory: EnvFactory, reference: tuple[str, int, int]
 ) -> None:
@@ -199,6 +200,7 @@ def _storm(pairs: Pairs, rng: random.Random, window: int = 40) -> Pairs:
     return stormy
 
 
+@pytest.mark.slow(15)
 def test_duplicate_and_reorder_storm_gives_the_clean_store(
     inputs: Inputs, env_factory: EnvFactory, reference: tuple[str, int, int]
 ) -> None:
@@ -215,6 +217,7 @@ def test_duplicate_and_reorder_storm_gives_the_clean_store(
     assert _hash(env) == reference
 
 
+@pytest.mark.slow(30)
 def test_two_workers_one_stopped_mid_run_gives_the_clean_store(
     inputs: Inputs, env_factory: EnvFactory, reference: tuple[str, int, int]
 ) -> None:
@@ -269,6 +272,7 @@ def _case_refs(env: HubEnv) -> list[str]:
         engine.dispose()
 
 
+@pytest.mark.slow(30)
 def test_sigkill_of_the_isi_import_then_a_rerun_gives_the_clean_facts(
     inputs: Inputs, env_factory: EnvFactory
 ) -> None:

@@ -21,6 +21,7 @@ from tests.integration.isam_support import delivery_log, fact_ids, partners
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.slow(15)
 def test_isam_facts_signals_and_kredietbank_round_trip(
         hub_env: HubEnv, worker: subprocess.Popen[bytes]) -> None:
     db = hub_env.home / "hub.db"

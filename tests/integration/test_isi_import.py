@@ -86,6 +86,7 @@ async def _sentinels(hub_env: HubEnv, runtime: Runtime) -> int:
     return sent
 
 
+@pytest.mark.slow(15)
 def test_import_twice_stores_each_row_once_and_lists_the_refused_rows(
         hub_env: HubEnv, worker: subprocess.Popen[bytes], tmp_path: Path) -> None:
     source = tmp_path / "isi-export.csv"

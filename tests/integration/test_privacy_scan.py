@@ -83,6 +83,7 @@ async def _topic_bytes(bootstrap: str) -> dict[str, list[bytes]]:
     return found
 
 
+@pytest.mark.slow(60)
 def test_no_plaintext_bsn_in_topics_logs_store_or_hub_files(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}

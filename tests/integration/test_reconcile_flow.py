@@ -47,6 +47,7 @@ def _decisions(store: Store, ref: str) -> dict[tuple[str, str], list[dict[str, A
     return found
 
 
+@pytest.mark.slow(15)
 def test_multi_partner_history_gives_views_decisions_and_signals(
         hub_env: HubEnv, worker: subprocess.Popen[bytes]) -> None:
     settings = hub_env.settings()

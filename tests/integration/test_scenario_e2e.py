@@ -17,6 +17,7 @@ from tests.integration.conftest import HubEnv
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.slow(20)
 def test_small_scenario_through_the_stack_matches_its_ground_truth(
         hub_env: HubEnv, worker: subprocess.Popen[bytes], tmp_path: Path) -> None:
     folder = tmp_path / "scenario"

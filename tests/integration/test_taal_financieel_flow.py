@@ -34,6 +34,7 @@ def _files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.is_file())
 
 
+@pytest.mark.slow(15)
 def test_school_and_bank_files_land_in_the_store_and_bad_files_in_quarantine(
         hub_env: HubEnv, worker: subprocess.Popen[bytes]) -> None:
     settings = hub_env.settings()

@@ -27,6 +27,7 @@ def _alive(pid: int) -> bool:
     return not (status.exists() and "\nState:\tZ" in status.read_text())
 
 
+@pytest.mark.slow(10)
 def test_up_prints_where_everything_runs_and_ctrl_c_stops_every_child(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
@@ -61,6 +62,7 @@ def test_up_prints_where_everything_runs_and_ctrl_c_stops_every_child(tmp_path: 
     assert not answers_kafka("127.0.0.1", port)
 
 
+@pytest.mark.slow(50)
 def test_up_demo_runs_connectors_and_console_accounts_then_stops_everything(
         tmp_path: Path) -> None:
     port = free_port()
