@@ -77,7 +77,7 @@ def test_the_migration_computes_the_importers_id_from_what_the_store_holds(
     runtime = _runtime(tmp_path)
     for r in _routed(runtime):
         stored = _decoded(runtime, r)
-        namespace, names = MIGRATION.TOPICS[r.topic]
+        _, names = MIGRATION.TOPICS[r.topic]
         assert set(names) == set(r.record) - HEADER, r.topic  # the frozen field lists agree
         assert MIGRATION.new_id(r.topic, stored["case_ref"], stored) == stored["message_id"]
 

@@ -23,8 +23,11 @@ from hub.store import models as m
 from hub.store.engine import make_engine
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
-INVOICE = b'<?xml version="1.0"?>\n<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><x/></Invoice>'
-STATEMENT = b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt/></Document>'
+INVOICE = (b'<?xml version="1.0"?>\n'
+           b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">'
+           b'<x/></Invoice>')
+STATEMENT = (b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+             b'<BkToCstmrStmt/></Document>')
 
 
 def _file(path: Path, data: bytes = b"BSN;Cursustype\n111222333;B1\n",
