@@ -13,12 +13,16 @@ from connectors.duo.certs import TEST_OIN, DevPki, generate_pki
 from connectors.duo.trust import Trust, trust_from_pem
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "duo"
-NOW = datetime.now(UTC)  # the demo PKI is valid from a few minutes ago
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
     return generate_pki(tmp_path_factory.mktemp("pki"))
+
+
+def _now() -> datetime:
+    """The time of the check (the demo PKI is valid from a few minutes before it was made)."""
+    return datetime.now(UTC)
 
 
 def _request() -> etree._Element:
@@ -32,7 +36,7 @@ def _request() -> etree._Element:
 def _signed(pki: DevPki) -> bytes:
     envelope = _request()
     wsse.sign_envelope(envelope, pki.client_key.read_bytes(), pki.client_cert.read_bytes(),
-                       now=NOW)
+                       now=_now())
     return etree.tostring(envelope)
 
 
@@ -53,7 +57,7 @@ def _trust(pki: DevPki, oin: str | None = None) -> Trust:
 
 
 def test_fresh_signature_verifies_against_the_trusted_ca(pki: DevPki) -> None:
-    verified = wsse.verify_envelope(etree.fromstring(_signed(pki)), now=NOW,
+    verified = wsse.verify_envelope(etree.fromstring(_signed(pki)), now=_now(),
                                     trust=_trust(pki, TEST_OIN))
     assert verified.signer.subject.rfc4514_string().startswith("2.5.4.5=00000099")
     assert verified.confirmations == ()  # a request confirms nothing
@@ -66,7 +70,7 @@ def test_fresh_signature_verifies_against_the_trusted_ca(pki: DevPki) -> None:
 ])
 def test_tampering_is_detected(pki: DevPki, old: bytes, new: bytes) -> None:
     with pytest.raises(wsse.SignatureInvalid):
-        wsse.verify_envelope(etree.fromstring(_signed(pki).replace(old, new)), now=NOW,
+        wsse.verify_envelope(etree.fromstring(_signed(pki).replace(old, new)), now=_now(),
                              trust=None)
 
 
@@ -74,20 +78,20 @@ def test_unsigned_request_stale_timestamp_foreign_ca_and_other_oin_are_refused(
         pki: DevPki, tmp_path: Path) -> None:
     signed = _signed(pki)
     with pytest.raises(wsse.SignatureInvalid, match="not signed"):
-        wsse.verify_envelope(_request(), now=NOW, trust=None)
+        wsse.verify_envelope(_request(), now=_now(), trust=None)
     with pytest.raises(wsse.SignatureInvalid, match="expired"):
-        wsse.verify_envelope(etree.fromstring(signed), now=NOW + timedelta(hours=1), trust=None)
+        wsse.verify_envelope(etree.fromstring(signed), now=_now() + timedelta(hours=1), trust=None)
     with pytest.raises(wsse.SignatureInvalid, match="future"):
-        wsse.verify_envelope(etree.fromstring(signed), now=NOW - timedelta(hours=1), trust=None)
+        wsse.verify_envelope(etree.fromstring(signed), now=_now() - timedelta(hours=1), trust=None)
     other = generate_pki(tmp_path / "other")
     with pytest.raises(wsse.SignatureInvalid, match="not trusted"):
-        wsse.verify_envelope(etree.fromstring(signed), now=NOW, trust=_trust(other))
+        wsse.verify_envelope(etree.fromstring(signed), now=_now(), trust=_trust(other))
     with pytest.raises(wsse.SignatureInvalid, match="another organisation"):
-        wsse.verify_envelope(etree.fromstring(signed), now=NOW, trust=_trust(pki, "0" * 20))
+        wsse.verify_envelope(etree.fromstring(signed), now=_now(), trust=_trust(pki, "0" * 20))
     # the chain is checked at the moment of checking: after the certificate expired, refused
     later = datetime.now(UTC) + timedelta(days=60)
     with pytest.raises(wsse.SignatureInvalid, match="not trusted"):
-        _trust(pki).check(wsse.verify_envelope(etree.fromstring(signed), now=NOW,
+        _trust(pki).check(wsse.verify_envelope(etree.fromstring(signed), now=_now(),
                                                trust=None).signer, later)
 
 
@@ -98,4 +102,4 @@ def test_unsigned_addressing_header_is_refused(pki: DevPki) -> None:
     extra = etree.SubElement(header, f"{{{wsse.WSA_NS}}}RelatesTo")
     extra.text = "injected"
     with pytest.raises(wsse.SignatureInvalid, match="RelatesTo is not signed"):
-        wsse.verify_envelope(envelope, now=NOW, trust=None)
+        wsse.verify_envelope(envelope, now=_now(), trust=None)
