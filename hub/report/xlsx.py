@@ -1,6 +1,7 @@
 """The XLSX workbook: a summary sheet of formulas, then one sheet per section from its CSV.
 
-Cells are typed (numbers, euro amounts with a number format, dates); every sheet ends with a
+Cells are typed (numbers, euro amounts with a number format, dates, and text always as string
+cells, so a partner's ``=HYPERLINK(..)`` stays text: ``hub.spreadsheet``); every sheet ends with a
 ``Totaal`` row of ``SUM`` formulas and the summary ties the sheets together with formulas, so a
 controller sees the tie-out recalculated in Excel. The workbook is streamed (write-only mode)
 and its properties and zip entry times come from the report date: same input, same bytes.
@@ -37,6 +38,7 @@ from hub.report.columns import (
 )
 from hub.report.csvs import Tally, partial_path, read_rows
 from hub.report.sections import UNPAID
+from hub.spreadsheet import text_cell
 
 EURO_FORMAT, DATE_FORMAT = "#,##0.00", "yyyy-mm-dd"
 SUMMARY = "Samenvatting"
@@ -103,12 +105,12 @@ def _summary(ws: WriteOnlyWorksheet, tally: Tally, day: date, gemeente: str | No
     for letter, width in (("A", 60), ("B", 20), ("C", 20)):
         ws.column_dimensions[letter].width = width
     ws.append([_bold(ws, t) for t in ("Onderdeel", "Werkmap (formule)", "Rapport (waarde)")])
-    ws.append(["Rapportdatum", _cell(ws, DATE, day), None])
-    ws.append(["Gemeente", gemeente or "alle gemeenten", None])
+    ws.append([text_cell(ws, "Rapportdatum"), _cell(ws, DATE, day), None])
+    ws.append([text_cell(ws, "Gemeente"), text_cell(ws, gemeente or "alle gemeenten"), None])
     lines = summary_lines(tally)
     refs = {key: f"B{n}" for n, (key, *_) in enumerate(lines, start=SUMMARY_FIRST_ROW)}
     for _, label, formula, value in lines:
-        ws.append([label, _styled(ws, formula.format(**refs), EURO_FORMAT),
+        ws.append([text_cell(ws, label), _styled(ws, formula.format(**refs), EURO_FORMAT),
                    _cell(ws, EURO, value)])
 
 
@@ -151,7 +153,7 @@ def _cell(ws: WriteOnlyWorksheet, kind: str, value: Any) -> Any:
         return _styled(ws, Decimal(int(value)) / 100, EURO_FORMAT)
     if kind == DATE:
         return _styled(ws, value, DATE_FORMAT)
-    return int(value) if kind in (INT, YEAR) else value
+    return int(value) if kind in (INT, YEAR) else text_cell(ws, str(value))
 
 
 def _styled(ws: WriteOnlyWorksheet, value: Any, fmt: str, bold: bool = False) -> WriteOnlyCell:
@@ -162,8 +164,8 @@ def _styled(ws: WriteOnlyWorksheet, value: Any, fmt: str, bold: bool = False) ->
     return cell
 
 
-def _bold(ws: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+def _bold(ws: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    cell = text_cell(ws, value)
     cell.font = BOLD
     return cell
 
