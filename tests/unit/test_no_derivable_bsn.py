@@ -197,7 +197,7 @@ def _with_legacy_isi_ids(records: Records, folder: Path) -> Records:
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     base = tmp_path_factory.mktemp("derivable")
-    generate(Params(seed=31, gemeenten=2, cases=40, years=2), base / "a")
+    generate(Params(seed=31, gemeenten=2, cases=50, years=2), base / "a")
     assert _swap_bsns(base / "a", base / "c") >= 40  # one per person
     return base / "a", base / "c", scenario_key(base / "a") or ""
 
