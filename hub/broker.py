@@ -90,6 +90,12 @@ class EmbeddedBroker:
 
     def start(self, timeout: float = 30.0) -> EmbeddedBroker:
         """Start Tansu and wait until it answers Kafka requests."""
+        self.launch()
+        self.wait_ready(timeout)
+        return self
+
+    def launch(self) -> None:
+        """Start the Tansu process (``wait_ready`` waits for it to answer)."""
         if not 0 < self.port < 65536:
             raise BrokerError(f"port {self.port} is not a TCP port: choose one from 1 to 65535")
         if port_in_use(self.host, self.port):
@@ -108,10 +114,9 @@ class EmbeddedBroker:
             # Own session: a terminal Ctrl-C reaches only `hub up`, which stops it last.
             start_new_session=True,
         )
-        self._wait_ready(timeout)
-        return self
 
-    def _wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Wait until the launched broker answers Kafka requests (stop it if it never does)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hub.errors import HubError
+from hub.files import restrict_umask
 from hub.settings import Settings, from_env
 
 app = typer.Typer(help="Integration hub for the Wet inburgering.", no_args_is_help=True,
@@ -155,31 +156,44 @@ def up(demo: bool = typer.Option(False, help="Replay the demo scenario through t
     every connector and simulated partner, and the nightly report is written at the end."""
     from dataclasses import replace
 
-    from hub.up import start_stack, wait_for_signal
+    from hub.shutdown import Shutdown, StopRequested
+    from hub.up import Stack, start_stack, wait_for_signal
 
-    settings = _settings()
-    folder = None
-    if demo:
-        from hub.up_demo import prepare
+    shutdown = Shutdown().install()  # before any child starts: a signal stops what started
+    run = None
+    try:
+        settings = _settings()
+        folder = None
+        if demo:
+            from hub.up_demo import prepare
 
-        folder = prepare(settings, out.print)
-        settings = _settings()  # now with the scenario's case-reference key
-    if port:
-        settings = replace(settings, broker_port=port)
-    stack = start_stack(settings, out.print, demo=demo)
-    out.print(f"ready    pids {stack.pids()}  (Ctrl-C stops everything)")
-    if folder is None:
-        wait_for_signal(stack, out.print)
-        return
-    from hub.up_demo import DemoRun
+            folder = prepare(settings, out.print)
+            settings = _settings()  # now with the scenario's case-reference key
+        if port:
+            settings = replace(settings, broker_port=port)
+        stack = start_stack(settings, out.print, demo=demo, shutdown=shutdown)
+        out.print(f"ready    pids {stack.pids()}  (Ctrl-C stops everything)")
+        if folder is not None:
+            from hub.up_demo import DemoRun
 
-    run = DemoRun(stack.settings, folder, out.print).start()
-    if not exit_after_demo:
-        wait_for_signal(stack, out.print, before_stop=run.stop)
-        return
-    run.done.wait(900)
-    run.stop()
-    stack.stop(out.print)
+            run = DemoRun(stack.settings, folder, out.print)
+            run.start()
+        if run is not None and exit_after_demo:
+            run.done.wait(900)
+        else:
+            wait_for_signal(stack, out.print)
+    except StopRequested as exc:
+        out.print(f"{exc} received")
+    finally:
+        shutdown.stopping()
+        stacks: list[Stack] = [s for s in shutdown.registered if isinstance(s, Stack)]
+        if stacks:
+            out.print("stopping ...")
+        if run is not None and run.thread.is_alive():
+            run.stop()
+        for stack in stacks:
+            stack.stop(out.print)
+        shutdown.restore()
 
 
 @app.command()
@@ -201,6 +215,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "connectors.isi.cli",
     "hub.console.cli",
     "hub.report.cli",
+    "hub.retention_cli",
     "hub.scenario.cli",
 )
 
@@ -216,7 +231,9 @@ _register_plugins()
 
 
 def main() -> None:
-    """Entry point: HubErrors become a one-line message and exit code 2."""
+    """Entry point: HubErrors become a one-line message and exit code 2; whatever the process
+    creates (store, logs, reports, partner files) is readable by the hub's user only (R25)."""
+    restrict_umask()
     try:
         app()
     except HubError as exc:

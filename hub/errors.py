@@ -10,6 +10,9 @@ whether trying again can help::
      │    │    └── InvalidField    a field the hub relies on is missing or wrong (names the field)
      │    │         └── InvalidAccount  an IBAN or BIC fails the account check (connectors.accounts)
      │    ├── UpstreamRejected     a partner said no (SOAP Fault, HTTP 4xx)
+     │    ├── SignatureInvalid     a signed message (a partner's answer, a request to a simulator)
+     │    │                        is unsigned, tampered, expired, from an untrusted certificate,
+     │    │                        or not the answer to what was sent: it is not used
      │    └── ConfigurationError   settings, rate tables or schemas are missing or inconsistent
      └── TransientError            may succeed later: retry with backoff, then dead-letter
           ├── UpstreamUnavailable  a partner timed out, answered 5xx or refused the connection
@@ -53,6 +56,14 @@ class InvalidAccount(InvalidField):
 
 class UpstreamRejected(PermanentError):
     """A partner refused the request (SOAP Fault, HTTP 4xx)."""
+
+
+class SignatureInvalid(PermanentError):
+    """A signed message is unsigned, tampered, stale, untrusted or not an answer to ours."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"wsse:Security: {reason}")
+        self.reason = reason
 
 
 class ConfigurationError(PermanentError):

@@ -1,5 +1,10 @@
 """``hub up``: broker, topics, store, worker, console (and with ``--demo`` the connectors with
-their simulated partners) as one process tree, stopped as one."""
+their simulated partners) as one process tree, stopped as one.
+
+The caller installs a ``hub.shutdown.Shutdown`` before anything starts; each child is started
+and recorded in one ``critical`` section, so a SIGINT or SIGTERM at any moment of start-up
+finds every child it must stop in ``Stack.children`` (or the broker in ``Stack.broker``).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hub.broker import EmbeddedBroker, free_port, port_in_use
+from hub.files import private_dir, tighten
 from hub.kafka_admin import apply_topics
 from hub.settings import Settings
+from hub.shutdown import Shutdown, StopRequested
 from hub.store import Store
 
 Say = Callable[[str], None]
@@ -39,6 +46,7 @@ class Stack:
     settings: Settings
     broker: EmbeddedBroker
     children: list[Child] = field(default_factory=list)
+    shutdown: Shutdown = field(default_factory=Shutdown)
 
     def pids(self) -> dict[str, int]:
         """Process id of every part, for the operator and the tests."""
@@ -52,35 +60,45 @@ class Stack:
         env = {**os.environ, "HUB_KAFKA_BOOTSTRAP": self.settings.kafka_bootstrap,
                "HUB_HOME": str(self.settings.home),
                "HUB_DATABASE_URL": self.settings.effective_database_url}
-        with open(log, "ab") as out:
+        with open(log, "ab") as out, self.shutdown.critical():
             process = subprocess.Popen([sys.executable, "-m", "hub.cli", *args], stdout=out,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                        env=env, start_new_session=True)
-        child = Child(name, process, log)
-        self.children.append(child)
+            child = Child(name, process, log)
+            self.children.append(child)
         return child
 
     def stop(self, say: Say) -> None:
-        """Stop children in reverse order, then the broker; nothing is left behind."""
-        for child in reversed(self.children):
+        """Stop children in reverse order, then the broker; nothing is left behind. Signals
+        that arrive meanwhile do not interrupt it; a second call does nothing."""
+        self.shutdown.stopping()
+        while self.children:
+            child = self.children[-1]
             _terminate(child.process, grace=20.0)
+            self.children.pop()
             say(f"stopped {child.name} (pid {child.process.pid})")
-        self.children.clear()
         pid = self.broker.pid
-        self.broker.stop()
-        say(f"stopped broker (pid {pid})")
+        if pid is not None:
+            self.broker.stop()
+            say(f"stopped broker (pid {pid})")
 
 
-def start_stack(settings: Settings, say: Say, *, demo: bool = False,
-                console: bool = True) -> Stack:
+def start_stack(settings: Settings, say: Say, *, demo: bool = False, console: bool = True,
+                shutdown: Shutdown | None = None) -> Stack:
     """Broker, topics, store, worker and console (with ``demo`` the console's demo accounts).
-    Prints where everything runs."""
-    (settings.var_dir / "logs").mkdir(parents=True, exist_ok=True)
+    Prints where everything runs; on any exception (``StopRequested`` too) stops what it
+    started and raises."""
+    private_dir(settings.var_dir / "logs")
+    tighten(settings.var_dir)  # files written before R25's modes were enforced
     broker = EmbeddedBroker(settings.broker_port, log_path=settings.var_dir / "logs" / "broker.log")
-    broker.start()
-    settings = replace(settings, kafka_bootstrap=broker.bootstrap)
-    stack = Stack(settings, broker)
+    shutdown = shutdown or Shutdown()
+    stack = shutdown.register(Stack(replace(settings, kafka_bootstrap=broker.bootstrap), broker,
+                                    shutdown=shutdown))
+    settings = stack.settings
     try:
+        with stack.shutdown.critical():
+            broker.launch()
+        broker.wait_ready()
         say(f"broker   Tansu (memory) on {broker.bootstrap}  pid {broker.pid}")
         result = asyncio.run(apply_topics(broker.bootstrap, settings.topic_suffix))
         say(f"topics   {len(result.created)} created, {len(result.existing)} already there")
@@ -91,7 +109,7 @@ def start_stack(settings: Settings, say: Say, *, demo: bool = False,
         if console:
             _start_console(stack, say, demo=demo)
     except BaseException:
-        stack.stop(lambda _: None)
+        stack.stop(say)
         raise
     return stack
 
@@ -131,31 +149,19 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> bo
     return False
 
 
-def wait_for_signal(stack: Stack, say: Say,
-                    before_stop: Callable[[], None] | None = None) -> None:
-    """Block until Ctrl-C or SIGTERM, or until a child dies; then ``before_stop`` (the demo's
-    replay) and stop everything."""
-    stopping = {"flag": False}
-
-    def _stop(signum: int, _frame: object) -> None:
-        stopping["flag"] = True
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+def wait_for_signal(stack: Stack, say: Say) -> None:
+    """Block until SIGINT/SIGTERM (``StopRequested``) or until a child dies; the caller stops
+    the stack."""
     try:
-        while not stopping["flag"]:
+        while True:
             dead = [c for c in stack.children if c.process.poll() is not None]
             if dead:
                 say(f"{dead[0].name} exited with code {dead[0].process.returncode}; "
                     f"see {dead[0].log}")
-                break
+                return
             time.sleep(0.2)
-    finally:
-        say("stopping ...")
-        if before_stop is not None:
-            before_stop()
-        stack.stop(say)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    except StopRequested:
+        return
 
 
 def _terminate(process: subprocess.Popen[bytes], grace: float) -> None:

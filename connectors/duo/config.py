@@ -23,6 +23,15 @@ class DuoSettings:
     client_key: str = ""
     signing_cert: str = ""  # WS-Security signing certificate; defaults to the TLS client pair
     signing_key: str = ""
+    # Answers: the PEM roots DUO's signing certificate must chain to (PKIoverheid roots in
+    # production, the demo CA in the demo), optional intermediates, and DUO's OIN (the signer
+    # certificate's subject serialNumber). Both required: an answer is used only when verified.
+    trust_store: str = ""
+    trust_intermediates: str = ""
+    signer_oin: str = ""
+    timestamp_window_s: float = 300.0  # WUS WB002 timestampSkew, both ways
+    from_address: str = ""  # wsa:From of registrations; default anonymous?OIN=<signing OIN>
+    quarantine_max: int = 500  # refused answers kept in quarantine/duo (then only logged)
     timeout_s: float = 10.0
     page_size: int = 100
     poll_interval_s: float = 2.0

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
-from connectors.duo.certs import generate_pki
+from connectors.duo.certs import DUO_TEST_OIN, DevPki, generate_pki
 from connectors.duo.config import DuoSettings
 from connectors.duo.server import ServerTls, serve
 from connectors.duo.simulator import DuoSimulator
@@ -54,14 +54,33 @@ def seed(sim: DuoSimulator, people: int = 25, seed_value: int = 2024) -> list[st
     return plicht_ids
 
 
+def simulator_for(pki: DevPki, **options: Any) -> DuoSimulator:
+    """A simulator trusting the PKI's CA for requests, signing its answers as DUO."""
+    return DuoSimulator(trusted_ca=pki.ca_cert.read_bytes(),
+                        signing=(pki.server_key.read_bytes(), pki.server_cert.read_bytes()),
+                        **options)
+
+
+def settings_env(pki: DevPki, url: str) -> dict[str, str]:
+    """``HUB_DUO_*`` for a connector talking to ``simulator_for(pki)`` at ``url``."""
+    return {"HUB_DUO_URL": url, "HUB_DUO_CA_CERT": str(pki.ca_cert),
+            "HUB_DUO_CLIENT_CERT": str(pki.client_cert), "HUB_DUO_CLIENT_KEY": str(pki.client_key),
+            "HUB_DUO_TRUST_STORE": str(pki.ca_cert), "HUB_DUO_SIGNER_OIN": DUO_TEST_OIN}
+
+
+def settings_for(pki: DevPki, url: str, **options: Any) -> DuoSettings:
+    """The connector's settings for ``simulator_for(pki)`` at ``url`` (two-way TLS, signed)."""
+    return DuoSettings(url=url, ca_cert=str(pki.ca_cert), client_cert=str(pki.client_cert),
+                       client_key=str(pki.client_key), trust_store=str(pki.ca_cert),
+                       signer_oin=DUO_TEST_OIN, **options)
+
+
 @contextlib.asynccontextmanager
 async def demo_partner(runtime: Runtime) -> AsyncIterator[dict[str, Any]]:
-    """Start the seeded simulator (two-way TLS, signatures required); yield connector kwargs."""
+    """Start the seeded simulator (two-way TLS, signatures both ways); yield connector kwargs."""
     pki = generate_pki(runtime.settings.var_dir / "demo-pki")
-    sim = DuoSimulator(trusted_ca=pki.ca_cert.read_bytes())
+    sim = simulator_for(pki)
     seed(sim)
     with serve(sim, tls=ServerTls(pki.server_cert, pki.server_key, pki.ca_cert)) as url:
-        yield {"settings": DuoSettings(url=url, ca_cert=str(pki.ca_cert),
-                                       client_cert=str(pki.client_cert),
-                                       client_key=str(pki.client_key),
-                                       cursor_name=f"duo.demo.{url.rsplit(':', 1)[-1]}")}
+        yield {"settings": settings_for(pki, url,
+                                        cursor_name=f"duo.demo.{url.rsplit(':', 1)[-1]}")}

@@ -35,7 +35,7 @@ from connectors.duo.translate import (
     wsa_message_id,
 )
 from connectors.edge import Routed, RuntimeSealer
-from hub.errors import HubError, PermanentError, UpstreamRejected, UpstreamUnavailable
+from hub.errors import HubError, PermanentError, SignatureInvalid, UpstreamUnavailable
 from hub.privacy import redact
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
@@ -65,7 +65,8 @@ class DuoConnector(Connector):
                  cursors: CursorPort | None = None) -> None:
         super().__init__(runtime, writer)
         self.settings = settings or duo_settings()
-        self.client = client or DuoClient(self.settings)
+        self.client = client or DuoClient(
+            self.settings, quarantine=runtime.settings.var_dir / "quarantine" / "duo")
         self.cursors: CursorPort = cursors or runtime.store
         self.sealer = RuntimeSealer(runtime)
 
@@ -179,7 +180,9 @@ class DuoConnector(Connector):
         for attempt in range(1, self.settings.retry_attempts + 1):
             try:
                 await asyncio.to_thread(self.client.register, operation, fields, message_id)
-            except UpstreamRejected as exc:
+            except PermanentError as exc:  # DUO said no, or its answer could not be trusted
+                if isinstance(exc, SignatureInvalid):
+                    self.health.failed(exc)
                 await self._dead_letter(topic, message, exc, attempt)
                 return True
             except UpstreamUnavailable as exc:

@@ -1,10 +1,14 @@
 """A fake DUO speaking the hub's WSDL over real HTTP(S), for the demo and the tests.
 
 It verifies what the real service would (WS-Security signature over Body, Timestamp and
-addressing headers; WS-Addressing To/Action/MessageID without ``urn:``; the XSD), keeps its own
-state (changes with a sequence number, registrations by MessageID) and can misbehave on demand:
+addressing headers, the signer's chain to ``trusted_ca``; WS-Addressing To/Action/MessageID
+without ``urn:``, and ``From`` on registrations; the XSD), signs every answer, Faults included,
+with ``signing`` (RelatesTo, its own MessageID, the WSDL's output Action and a
+SignatureConfirmation of the request's signature, WUS WB014), keeps its own state (changes with
+a sequence number, registrations by MessageID) and can misbehave on demand:
 ``inject("timeout", "http500", "fault")`` plans the next replies, ``storm()`` makes them random,
-``repeat()`` sends a change again and ``correct()`` moves a date after the fact (R21).
+``repeat()`` sends a change again and ``correct()`` moves a date after the fact (R21). For the
+attacker's tests, ``answer_hook`` rewrites each signed answer and ``answer_clock`` dates it.
 """
 
 from __future__ import annotations
@@ -15,30 +19,32 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lxml import etree
 
 from connectors.duo import wsse
-from connectors.duo.config import XSD
+from connectors.duo.answer import wsdl_actions
+from connectors.duo.config import WSDL, XSD
+from connectors.duo.envelopes import (
+    FIELDS,
+    Change,
+    ack,
+    change_element,
+    fault_envelope,
+    fields_of,  # noqa: F401 - re-exported (hub.scenario reads the field order here)
+    response_envelope,
+    sub,
+    text,
+)
 from connectors.duo.translate import DUO_NS
-from hub.errors import InvalidField
+from connectors.duo.trust import Trust, trust_from_pem
+from hub.errors import InvalidField, SignatureInvalid
 from hub.privacy import is_valid_bsn
 
 FAULTS = ("timeout", "http500", "fault")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-_FIELDS = {  # XSD sequence order per change kind
-    "InburgeringsplichtVastgesteld": ("Bsn", "VNummer", "PlichtStartdatum", "Doelgroep", "Regime"),
-    "KoppelingGemeente": ("Bsn", "Gemeentecode", "Koppeldatum", "Azc"),
-    "LbtResultaat": ("Bsn", "Examennummer", "Afnamedatum", "B1Haalbaar"),
-    "Examenresultaat": ("Bsn", "ExamenId", "Onderdeel", "Niveau", "Examendatum", "Uitslag",
-                        "Score"),
-    "TermijnBesluit": ("Bsn", "Besluitdatum", "Aanvangsdatum", "Einddatum", "VerlengingWeken",
-                       "Beslissing", "Grond", "AanvraagMessageId"),
-    "Ontheffing": ("Bsn", "Soort", "Ingangsdatum", "Grond", "BesluitKenmerk"),
-    "Boete": ("Bsn", "BoeteKenmerk", "BedragCent", "Boetedatum", "Vooraankondiging", "Grond"),
-}
 REGISTRATIONS = ("MeldLbtAanmelding", "MeldPip", "MeldPvt", "MeldMap", "VraagVerlengingAan")
 
 
@@ -52,34 +58,23 @@ class Reply:
 
 
 @dataclass
-class Change:
-    """One change in DUO's feed."""
-
-    sequence: int
-    change_id: str
-    kind: str
-    fields: dict[str, object]
-    at: datetime
-    corrigeert: str | None = None  # WijzigingId of the change this one corrects (R21)
-
-
-@dataclass
 class Registration:
-    """One registration DUO accepted, by MessageID."""
+    """One registration DUO accepted, by MessageID (a retry gets the same kenmerk)."""
 
     operation: str
     fields: dict[str, str | None]
     kenmerk: str
-    reply: bytes
+    received: datetime
     repeats: int = 0
 
 
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
+@dataclass(frozen=True)
+class _Request:
+    """What an answer refers to: the request's MessageID, Action and SignatureValue."""
+
+    message_id: str | None
+    action: str | None
+    signature_value: str | None
 
 
 @dataclass
@@ -88,8 +83,11 @@ class DuoSimulator:
 
     trusted_ca: bytes | None = None
     require_signature: bool = True
+    signing: tuple[bytes, bytes] | None = None  # (key PEM, certificate PEM) answers are signed with
     timeout_delay_s: float = 2.0
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    answer_clock: Callable[[], datetime] | None = None  # the answers' Timestamp (default clock)
+    answer_hook: Callable[[bytes], bytes] | None = None  # rewrites each signed answer (tests)
     changes: list[Change] = field(default_factory=list)
     registrations: dict[str, Registration] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
@@ -102,7 +100,7 @@ class DuoSimulator:
     # -- state -----------------------------------------------------------------------------
     def add_change(self, kind: str, **fields: object) -> str:
         """Append a new change of ``kind`` (a WSDL change element); returns its WijzigingId."""
-        unknown = set(fields) - set(_FIELDS[kind])
+        unknown = set(fields) - set(FIELDS[kind])
         if unknown:
             raise ValueError(f"unknown fields for {kind}: {sorted(unknown)}")
         change_id = f"W{len(self.changes) + 1:07d}-{uuid.uuid4().hex[:6]}"
@@ -118,7 +116,7 @@ class DuoSimulator:
         """A late correction (R21): a new change copying ``change_id`` with ``fields`` changed,
         naming ``change_id`` in ``Corrigeert`` (FORMAT.md, "Corrections")."""
         first = next(c for c in self.changes if c.change_id == change_id)
-        unknown = set(fields) - set(_FIELDS[first.kind])
+        unknown = set(fields) - set(FIELDS[first.kind])
         if unknown:
             raise ValueError(f"unknown fields for {first.kind}: {sorted(unknown)}")
         new_id = f"W{len(self.changes) + 1:07d}-{uuid.uuid4().hex[:6]}"
@@ -163,15 +161,20 @@ class DuoSimulator:
             return Reply(500, b"Internal Server Error")
         try:
             envelope = etree.fromstring(body, _PARSER)
-            request, message_id, action = self._check(envelope)
-        except (etree.XMLSyntaxError, InvalidField) as exc:
-            return Reply(500, fault_envelope("soap:Client", "Verzoek geweigerd", str(exc)))
-        reply = self._dispatch(request, message_id, action, planned_fault=fault == "fault")
+        except etree.XMLSyntaxError as exc:
+            return Reply(500, self._fault(_Request(None, None, None), "Verzoek geweigerd",
+                                          str(exc)))
+        seen = _seen(envelope)
+        try:
+            request = self._check(envelope)
+        except (InvalidField, SignatureInvalid) as exc:
+            return Reply(500, self._fault(seen, "Verzoek geweigerd", str(exc)))
+        reply = self._dispatch(request, seen, planned_fault=fault == "fault")
         return Reply(reply.status, reply.body, self.timeout_delay_s if fault == "timeout" else 0)
 
-    def _check(self, envelope: etree._Element) -> tuple[etree._Element, str, str]:
+    def _check(self, envelope: etree._Element) -> etree._Element:
         if self.require_signature:
-            wsse.verify_envelope(envelope, now=self.clock(), trusted_ca_pem=self.trusted_ca)
+            wsse.verify_envelope(envelope, now=self.clock(), trust=self._trust())
         header = envelope.find(f"{{{wsse.SOAP_NS}}}Header")
         wsa = {name: header.findtext(f"{{{wsse.WSA_NS}}}{name}") if header is not None else None
                for name in ("To", "Action", "MessageID")}
@@ -184,32 +187,39 @@ class DuoSimulator:
             raise InvalidField("wsa:Action", "does not match the operation")
         if str(wsa["MessageID"]).lower().startswith("urn:"):
             raise InvalidField("wsa:MessageID", "urn: prefix not accepted")
+        if operation in REGISTRATIONS and not (header is not None and header.findtext(
+                f"{{{wsse.WSA_NS}}}From/{{{wsse.WSA_NS}}}Address")):
+            raise InvalidField("wsa:From", "required on a melding (WUS WA001)")
         if not _schema().validate(etree.fromstring(etree.tostring(request))):
             raise InvalidField(operation, "does not validate against the XSD")
-        return request, str(wsa["MessageID"]), str(wsa["Action"])
+        return request
 
-    def _dispatch(self, request: etree._Element, message_id: str, action: str, *,
+    def _trust(self) -> Trust | None:
+        return trust_from_pem(self.trusted_ca) if self.trusted_ca else None
+
+    def _dispatch(self, request: etree._Element, seen: _Request, *,
                   planned_fault: bool) -> Reply:
         operation = etree.QName(request).localname
         self.requests[operation] += 1
         if operation == "HaalWijzigingen":
-            return Reply(200, self._pull(request, message_id, action))
+            return Reply(200, self._answer(seen, self._pull(request)))
+        message_id = str(seen.message_id)
         with self._lock:
             known = self.registrations.get(message_id)
-            if known is not None:  # a retry: same answer, registered once
+            if known is not None:  # a retry: same kenmerk, registered once
                 known.repeats += 1
-                return Reply(200, known.reply)
+                return Reply(200, self._answer(seen, ack(known.kenmerk, known.received)))
             fields = {etree.QName(c).localname: c.text for c in request}
             bsn = fields.get("Bsn") or ""
             if planned_fault or not is_valid_bsn(bsn) or bsn in self.unknown_bsns:
-                return Reply(500, fault_envelope("soap:Client", "Registratie geweigerd",
-                                                 "Bsn onbekend of ongeldig", "DUO-4001"))
+                return Reply(500, self._fault(seen, "Registratie geweigerd",
+                                              "Bsn onbekend of ongeldig", "DUO-4001"))
             kenmerk = f"DUO-{len(self.registrations) + 1:08d}"
-            reply = response_envelope(action, message_id, _ack(kenmerk, self.clock()))
-            self.registrations[message_id] = Registration(operation, fields, kenmerk, reply)
-            return Reply(200, reply)
+            registered = Registration(operation, fields, kenmerk, self.clock())
+            self.registrations[message_id] = registered
+            return Reply(200, self._answer(seen, ack(kenmerk, registered.received)))
 
-    def _pull(self, request: etree._Element, message_id: str, action: str) -> bytes:
+    def _pull(self, request: etree._Element) -> etree._Element:
         cursor = request.findtext(f"{{{DUO_NS}}}Cursor")
         limit = int(request.findtext(f"{{{DUO_NS}}}MaxAantal") or 100)
         self.pull_cursors.append(cursor)
@@ -219,66 +229,40 @@ class DuoSimulator:
         page = pending[:limit]
         root = etree.Element(f"{{{DUO_NS}}}HaalWijzigingenResponse", nsmap={"duo": DUO_NS})
         for change in page:
-            root.append(_change_element(change))
-        _sub(root, "NieuweCursor", str(page[-1].sequence if page else after))
-        _sub(root, "Meer", _text(len(pending) > len(page)))
-        return response_envelope(action, message_id, root)
+            root.append(change_element(change))
+        sub(root, "NieuweCursor", str(page[-1].sequence if page else after))
+        sub(root, "Meer", text(len(pending) > len(page)))
+        return root
+
+    # -- answers -------------------------------------------------------------------------
+    def _answer(self, seen: _Request, payload: etree._Element) -> bytes:
+        action = wsdl_actions(WSDL)[str(seen.action)]
+        return self._seal(response_envelope(action, seen.message_id, payload), seen)
+
+    def _fault(self, seen: _Request, text: str, detail: str, fout: str = "DUO-4000") -> bytes:
+        return self._seal(fault_envelope("soap:Client", text, detail, fout,
+                                         relates_to=seen.message_id), seen)
+
+    def _seal(self, env: etree._Element, seen: _Request) -> bytes:
+        """Sign the answer (confirming the request's signature), then apply the test hook."""
+        if self.signing is not None:
+            key, cert = self.signing
+            wsse.sign_envelope(env, key, cert, now=(self.answer_clock or self.clock)(),
+                               confirm=[seen.signature_value])
+        data = bytes(etree.tostring(env, xml_declaration=True, encoding="utf-8"))
+        return self.answer_hook(data) if self.answer_hook is not None else data
 
 
-def _sub(parent: etree._Element, name: str, text: str) -> etree._Element:
-    node = etree.SubElement(parent, f"{{{DUO_NS}}}{name}")
-    node.text = text
-    return node
-
-
-def _change_element(change: Change) -> etree._Element:
-    node = etree.Element(f"{{{DUO_NS}}}Wijziging")
-    _sub(node, "WijzigingId", change.change_id)
-    _sub(node, "Volgnummer", str(change.sequence))
-    _sub(node, "Tijdstip", change.at.isoformat())
-    if change.corrigeert:
-        _sub(node, "Corrigeert", change.corrigeert)
-    payload = etree.SubElement(node, f"{{{DUO_NS}}}{change.kind}")
-    for name in _FIELDS[change.kind]:
-        if change.fields.get(name) is not None:
-            _sub(payload, name, _text(change.fields[name]))
-    return node
-
-
-def _ack(kenmerk: str, now: datetime) -> etree._Element:
-    root = etree.Element(f"{{{DUO_NS}}}Ontvangstbevestiging", nsmap={"duo": DUO_NS})
-    _sub(root, "Kenmerk", kenmerk)
-    _sub(root, "Ontvangen", now.isoformat())
-    return root
-
-
-def _envelope() -> tuple[etree._Element, etree._Element, etree._Element]:
-    env = etree.Element(f"{{{wsse.SOAP_NS}}}Envelope",
-                        nsmap={"soap": wsse.SOAP_NS, "wsa": wsse.WSA_NS})
-    return (env, etree.SubElement(env, f"{{{wsse.SOAP_NS}}}Header"),
-            etree.SubElement(env, f"{{{wsse.SOAP_NS}}}Body"))
-
-
-def response_envelope(action: str, relates_to: str, payload: etree._Element) -> bytes:
-    """A SOAP 1.1 response with WS-Addressing Action, MessageID and RelatesTo."""
-    env, header, body = _envelope()
-    for name, value in (("Action", action + "Response"), ("MessageID", str(uuid.uuid4())),
-                        ("RelatesTo", relates_to)):
-        etree.SubElement(header, f"{{{wsse.WSA_NS}}}{name}").text = value
-    body.append(payload)
-    return bytes(etree.tostring(env, xml_declaration=True, encoding="utf-8"))
-
-
-def fault_envelope(code: str, text: str, detail: str, fout: str = "DUO-4000") -> bytes:
-    """A SOAP 1.1 Fault with a ``DuoFout`` detail."""
-    env, _, body = _envelope()
-    fault = etree.SubElement(body, f"{{{wsse.SOAP_NS}}}Fault")
-    etree.SubElement(fault, "faultcode").text = code
-    etree.SubElement(fault, "faultstring").text = text
-    detail_node = etree.SubElement(etree.SubElement(fault, "detail"), f"{{{DUO_NS}}}DuoFout")
-    _sub(detail_node, "Code", fout)
-    _sub(detail_node, "Omschrijving", detail)
-    return bytes(etree.tostring(env, xml_declaration=True, encoding="utf-8"))
+def _seen(envelope: etree._Element) -> _Request:
+    """MessageID, Action and SignatureValue as received (even when the request is refused)."""
+    header = envelope.find(f"{{{wsse.SOAP_NS}}}Header")
+    if header is None:
+        return _Request(None, None, None)
+    value = header.findtext(f"{{{wsse.WSSE_NS}}}Security/{{{wsse.DS_NS}}}Signature/"
+                            f"{{{wsse.DS_NS}}}SignatureValue")
+    return _Request(header.findtext(f"{{{wsse.WSA_NS}}}MessageID"),
+                    header.findtext(f"{{{wsse.WSA_NS}}}Action"),
+                    value.strip() if value else None)
 
 
 _SCHEMA: list[etree.XMLSchema] = []
@@ -293,11 +277,6 @@ def _schema() -> etree.XMLSchema:
 def read_pem(path: str | Path | None) -> bytes | None:
     """PEM bytes of ``path``, or None."""
     return Path(path).read_bytes() if path else None
-
-
-def fields_of(kind: str) -> tuple[str, ...]:
-    """The fields of a change kind, in contract order."""
-    return _FIELDS[kind]
 
 
 def registrations_by_operation(sim: DuoSimulator) -> Mapping[str, int]:

@@ -1,45 +1,54 @@
 """WS-Security for the Digikoppeling WUS 2W-be-S profile, with xmlsec and lxml only (no zeep).
 
-The signature (RSA-SHA256, exclusive C14N, SHA-256 digests) covers the SOAP Body, a
-``wsu:Timestamp`` and the WS-Addressing headers (To, Action, MessageID, RelatesTo); the signer's
-certificate travels as an X.509 ``BinarySecurityToken``. ``client.py`` signs with it and the
-simulator verifies with it, so both sides share one definition of "signed".
+The signature (RSA-SHA256, exclusive C14N, SHA-256 digests; WUS WB004, WB007) covers the SOAP
+Body, a ``wsu:Timestamp``, the WS-Addressing headers (To, From, ReplyTo, Action, MessageID,
+RelatesTo) and, in an answer, the WS-Security 1.1 ``SignatureConfirmation`` that repeats the
+request's SignatureValue (WB014); the signer's certificate travels as an X.509
+``BinarySecurityToken`` (WB010) and is trusted only through ``trust.Trust`` (chain, validity,
+OIN). The client signs requests and verifies answers with it, the simulator the other way round,
+so both sides share one definition of "signed". Any failure is ``SignatureInvalid``.
 """
 
 from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import xmlsec
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
-from hub.errors import InvalidField
+from connectors.duo.trust import Trust
+from hub.errors import SignatureInvalid
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 WSA_NS = "http://www.w3.org/2005/08/addressing"
 WSSE_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+WSSE11_NS = "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd"
 WSU_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 X509_TOKEN = ("http://docs.oasis-open.org/wss/2004/01/"
               "oasis-200401-wss-x509-token-profile-1.0#X509v3")
 BASE64 = ("http://docs.oasis-open.org/wss/2004/01/"
           "oasis-200401-wss-soap-message-security-1.0#Base64Binary")
-SIGNED_HEADERS = ("To", "Action", "MessageID", "RelatesTo")
+SIGNED_HEADERS = ("To", "From", "ReplyTo", "Action", "MessageID", "RelatesTo")
+WINDOW = timedelta(minutes=5)  # WB002: the tolerated clock difference ("timestampSkew")
 _ID = f"{{{WSU_NS}}}Id"
-_SKEW = timedelta(minutes=5)
+_NSMAP = {"wsse": WSSE_NS, "wsu": WSU_NS, "wsse11": WSSE11_NS}
+__all__ = ["SignatureInvalid", "Verified", "sign_envelope", "verify_envelope"]
 
 
-class SignatureInvalid(InvalidField):
-    """The WS-Security header is missing, incomplete or does not verify."""
+@dataclass(frozen=True)
+class Verified:
+    """What a verified message proved: who signed, its SignatureValue, what it confirms."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__("wsse:Security", reason)
+    signer: x509.Certificate
+    signature_value: str
+    confirmations: tuple[str | None, ...]  # SignatureConfirmation Values (None: no Value)
 
 
 def _q(ns: str, name: str) -> str:
@@ -63,37 +72,52 @@ def _security_header(envelope: etree._Element) -> etree._Element:
         envelope.insert(0, header)
     security = header.find(_q(WSSE_NS, "Security"))
     if security is None:
-        security = etree.SubElement(header, _q(WSSE_NS, "Security"))
+        security = etree.SubElement(header, _q(WSSE_NS, "Security"), nsmap=_NSMAP)
         security.set(_q(SOAP_NS, "mustUnderstand"), "1")
     return security
 
 
+def _only(envelope: etree._Element, name: str) -> etree._Element:
+    found = envelope.findall(_q(SOAP_NS, name))
+    if len(found) != 1:
+        raise SignatureInvalid(f"envelope must have exactly one {name}")
+    return found[0]
+
+
 def _signed_parts(envelope: etree._Element) -> list[etree._Element]:
-    """Body, Timestamp and the addressing headers, at the positions the profile expects."""
-    header = envelope.find(_q(SOAP_NS, "Header"))
-    body = envelope.find(_q(SOAP_NS, "Body"))
-    if header is None or body is None:
-        raise SignatureInvalid("envelope has no Header or Body")
+    """Body, Timestamp, confirmations and the addressing headers: what must be signed."""
+    header, body = _only(envelope, "Header"), _only(envelope, "Body")
     parts = [body]
     security = header.find(_q(WSSE_NS, "Security"))
-    stamp = security.find(_q(WSU_NS, "Timestamp")) if security is not None else None
-    if stamp is not None:
-        parts.append(stamp)
+    if security is not None:
+        parts += security.findall(_q(WSU_NS, "Timestamp"))
+        parts += security.findall(_q(WSSE11_NS, "SignatureConfirmation"))
     parts += [h for name in SIGNED_HEADERS for h in header.findall(_q(WSA_NS, name))]
     return parts
 
 
 def sign_envelope(envelope: etree._Element, key_pem: bytes, cert_pem: bytes, *,
-                  now: datetime, ttl: timedelta = timedelta(minutes=5)) -> None:
-    """Add Timestamp, BinarySecurityToken and a Signature over Body, Timestamp and wsa headers."""
+                  now: datetime, ttl: timedelta = timedelta(minutes=5),
+                  confirm: Sequence[str | None] | None = None) -> str:
+    """Sign ``envelope`` in place; return the new SignatureValue.
+
+    ``confirm`` (answers only) lists the request SignatureValues to confirm; ``[None]`` confirms
+    an unsigned request (a SignatureConfirmation without Value).
+    """
     security = _security_header(envelope)
     stamp = etree.SubElement(security, _q(WSU_NS, "Timestamp"))
     etree.SubElement(stamp, _q(WSU_NS, "Created")).text = _stamp(now)
     etree.SubElement(stamp, _q(WSU_NS, "Expires")).text = _stamp(now + ttl)
     _ensure_id(stamp, "TS")
+    for value in confirm or ():
+        node = etree.SubElement(security, _q(WSSE11_NS, "SignatureConfirmation"))
+        if value is not None:
+            node.set("Value", value)
+        _ensure_id(node, "SC")
     cert = x509.load_pem_x509_certificate(cert_pem)
-    token = etree.Element(_q(WSSE_NS, "BinarySecurityToken"),
-                          {"ValueType": X509_TOKEN, "EncodingType": BASE64})
+    # Created inside the tree, so lxml declares no prefix of its own that could clash.
+    token = etree.SubElement(security, _q(WSSE_NS, "BinarySecurityToken"),
+                             {"ValueType": X509_TOKEN, "EncodingType": BASE64})
     token.text = base64.b64encode(cert.public_bytes(Encoding.DER)).decode()
     token_id = _ensure_id(token, "X509")
     security.insert(0, token)
@@ -112,42 +136,72 @@ def sign_envelope(envelope: etree._Element, key_pem: bytes, cert_pem: bytes, *,
                      {"URI": "#" + token_id, "ValueType": X509_TOKEN})
     ctx.key = xmlsec.Key.from_memory(key_pem, xmlsec.constants.KeyDataFormatPem)
     ctx.sign(signature)
+    return str(signature.findtext(_q(DS_NS, "SignatureValue")) or "").strip()
 
 
-def verify_envelope(envelope: etree._Element, *, now: datetime,
-                    trusted_ca_pem: bytes | None = None) -> x509.Certificate:
-    """Check the signature covers every required part, verifies, and is fresh; return signer."""
+def verify_envelope(envelope: etree._Element, *, now: datetime, trust: Trust | None,
+                    window: timedelta = WINDOW) -> Verified:
+    """Every required part signed, the signature valid, the Timestamp within ``window`` of
+    ``now`` and (with ``trust``) the signer trusted; else ``SignatureInvalid``."""
     security = _security_header_or_fail(envelope)
-    signature = security.find(_q(DS_NS, "Signature"))
-    token = security.find(_q(WSSE_NS, "BinarySecurityToken"))
-    if signature is None or token is None or not token.text:
-        raise SignatureInvalid("no Signature or BinarySecurityToken")
+    signatures = security.findall(_q(DS_NS, "Signature"))
+    tokens = security.findall(_q(WSSE_NS, "BinarySecurityToken"))
+    if len(signatures) != 1 or len(tokens) != 1 or not tokens[0].text:
+        raise SignatureInvalid("not exactly one Signature and one BinarySecurityToken")
+    signature, token = signatures[0], tokens[0]
+    if token.get("ValueType") != X509_TOKEN:
+        raise SignatureInvalid("BinarySecurityToken is not an X.509 v3 certificate")
     parts = _signed_parts(envelope)
-    if not any(p.tag == _q(WSU_NS, "Timestamp") for p in parts):
-        raise SignatureInvalid("no wsu:Timestamp")
+    if sum(p.tag == _q(WSU_NS, "Timestamp") for p in parts) != 1:
+        raise SignatureInvalid("not exactly one wsu:Timestamp")
     _check_references(envelope, signature, parts)
-    cert_der = base64.b64decode(token.text)
-    ctx = xmlsec.SignatureContext()
+    cert_der = _der(token.text)
+    ctx = _verify_context()
     for part in parts:
         ctx.register_id(part, "Id", WSU_NS)
-    ctx.key = xmlsec.Key.from_memory(cert_der, xmlsec.constants.KeyDataFormatCertDer)
     try:
+        ctx.key = xmlsec.Key.from_memory(cert_der, xmlsec.constants.KeyDataFormatCertDer)
         ctx.verify(signature)
     except xmlsec.Error as exc:
         raise SignatureInvalid("signature does not verify") from exc
-    _check_fresh(security, now)
+    _check_fresh(security, now, window)
     cert = x509.load_der_x509_certificate(cert_der)
-    if trusted_ca_pem is not None:
-        _check_issuer(cert, x509.load_pem_x509_certificate(trusted_ca_pem))
-    return cert
+    if trust is not None:
+        trust.check(cert, now)
+    confirmations = tuple(node.get("Value") for node in
+                          security.findall(_q(WSSE11_NS, "SignatureConfirmation")))
+    value = str(signature.findtext(_q(DS_NS, "SignatureValue")) or "").strip()
+    return Verified(cert, value, confirmations)
+
+
+def _verify_context() -> xmlsec.SignatureContext:
+    """A context that accepts only the profile's algorithms (no XPath/XSLT transforms)."""
+    ctx = xmlsec.SignatureContext()
+    for transform in (xmlsec.constants.TransformExclC14N, xmlsec.constants.TransformSha256):
+        ctx.enable_reference_transform(transform)
+    for transform in (xmlsec.constants.TransformExclC14N, xmlsec.constants.TransformRsaSha256):
+        ctx.enable_signature_transform(transform)
+    return ctx
+
+
+def _der(text: str) -> bytes:
+    try:
+        der = base64.b64decode(text, validate=True)
+        x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        raise SignatureInvalid("BinarySecurityToken is not a certificate") from exc
+    return der
 
 
 def _security_header_or_fail(envelope: etree._Element) -> etree._Element:
-    header = envelope.find(_q(SOAP_NS, "Header"))
-    security = header.find(_q(WSSE_NS, "Security")) if header is not None else None
-    if security is None:
-        raise SignatureInvalid("request is not signed")
-    return security
+    header = _only(envelope, "Header") if envelope.find(_q(SOAP_NS, "Header")) is not None \
+        else None
+    securities = header.findall(_q(WSSE_NS, "Security")) if header is not None else []
+    if not securities:
+        raise SignatureInvalid("message is not signed")
+    if len(securities) > 1:
+        raise SignatureInvalid("more than one wsse:Security header")
+    return securities[0]
 
 
 def _check_references(envelope: etree._Element, signature: etree._Element,
@@ -163,26 +217,26 @@ def _check_references(envelope: etree._Element, signature: etree._Element,
             raise SignatureInvalid("duplicate wsu:Id")
 
 
-def _check_fresh(security: etree._Element, now: datetime) -> None:
-    stamp = security.find(_q(WSU_NS, "Timestamp"))
-    assert stamp is not None
+def _instant(stamp: etree._Element, name: str, *, required: bool) -> datetime | None:
+    text = stamp.findtext(_q(WSU_NS, name))
+    if text is None and not required:
+        return None
     try:
-        created = datetime.fromisoformat(str(stamp.findtext(_q(WSU_NS, "Created"))))
-        expires = datetime.fromisoformat(str(stamp.findtext(_q(WSU_NS, "Expires"))))
+        value = datetime.fromisoformat(str(text))
     except ValueError as exc:
-        raise SignatureInvalid("wsu:Timestamp is not a valid dateTime") from exc
-    if created > now + _SKEW or expires < now:
-        raise SignatureInvalid("wsu:Timestamp expired or from the future")
+        raise SignatureInvalid(f"wsu:{name} is not a valid dateTime") from exc
+    if value.utcoffset() != timedelta(0):
+        raise SignatureInvalid(f"wsu:{name} is not in UTC")  # WB002
+    return value
 
 
-def _check_issuer(cert: x509.Certificate, ca: x509.Certificate) -> None:
-    public = ca.public_key()
-    if cert.issuer != ca.subject or not isinstance(public, rsa.RSAPublicKey):
-        raise SignatureInvalid("signer certificate not issued by the trusted CA")
-    hash_algorithm = cert.signature_hash_algorithm
-    assert hash_algorithm is not None
-    try:
-        public.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
-                      hash_algorithm)
-    except InvalidSignature as exc:
-        raise SignatureInvalid("signer certificate not issued by the trusted CA") from exc
+def _check_fresh(security: etree._Element, now: datetime, window: timedelta) -> None:
+    stamp = security.find(_q(WSU_NS, "Timestamp"))
+    assert stamp is not None  # checked by the caller: exactly one
+    created = _instant(stamp, "Created", required=True)
+    expires = _instant(stamp, "Expires", required=False)
+    assert created is not None
+    if created > now + window:
+        raise SignatureInvalid("wsu:Timestamp is from the future")
+    if created < now - window or (expires is not None and expires < now - window):
+        raise SignatureInvalid("wsu:Timestamp expired")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import io
 import logging
 import uuid
@@ -32,6 +31,7 @@ from connectors.taalaanbieder.folders import DropFolder, FileRefused, write_atom
 from connectors.taalaanbieder.outbound import Ledger, OutboundReader
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
+from hub.spreadsheet import csv_writer
 
 log = logging.getLogger(__name__)
 GROUP = "connector-financieel"
@@ -142,7 +142,7 @@ class FinancieelConnector(Connector):
 
 def _unmatched_csv(movements: Sequence[Movement]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(UNMATCHED_HEADER)
     for m in movements:
         if not t.is_payment(m):

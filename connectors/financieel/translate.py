@@ -5,7 +5,6 @@ Pure: no I/O, no clock. Formats: FORMAT.md.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from collections.abc import Mapping, Sequence
@@ -17,6 +16,7 @@ from connectors import accounts
 from connectors.financieel.camt import Movement
 from connectors.financieel.sepa import Transfer, end_to_end_id
 from connectors.ubl import invoice_key
+from hub.spreadsheet import csv_writer
 from hub.versions import bron_versie
 
 SOURCE = "financieel"
@@ -69,7 +69,7 @@ def _euro(cents: int) -> str:
 def export_csv(planned: Sequence[Planned], batch_id: str | None) -> bytes:
     """The bookings export: one line per booking, with its payment status."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out, delimiter=";", lineterminator="\r\n")  # formula-safe
     writer.writerow(EXPORT_HEADER)
     for p in planned:
         b = p.booking

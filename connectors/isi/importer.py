@@ -20,6 +20,7 @@ from connectors.isi.translate import translate_row
 from hub.errors import ConfigurationError, InvalidField
 from hub.privacy import redact
 from hub.publish import TopicWriter
+from hub.spreadsheet import csv_writer
 
 REJECTS_HEADER = ("line", "row_type", "field", "reason")
 
@@ -112,7 +113,7 @@ async def import_file(source: Path, writer: TopicWriter, sealer: BsnSealer, reje
     received_at = received_at or datetime.now(UTC)
     result, batches = ImportResult(), _Batches(writer, batch_size)
     with rejects.open("w", encoding="utf-8", newline="") as handle:
-        refused = csv.writer(handle, delimiter=";")
+        refused = csv_writer(handle, delimiter=";")  # formula-safe (hub.spreadsheet)
         refused.writerow(REJECTS_HEADER)
         try:
             for line, values in read_rows(source):

@@ -7,20 +7,18 @@ No I/O and no clock: the caller passes ``received_at`` and a ``BsnSealer``. Ever
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import topics
 from connectors.edge import BsnSealer, Routed
 from hub.errors import InvalidField
+from hub.ids import content_id
 from hub.privacy import normalise_bsn
 
 SOURCE = "isi"
-_IDS = uuid.UUID("1f0e3c59-8a0b-5d7e-b6c2-4a9d2e7f1b30")
 _AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
 _GEMEENTECODE = re.compile(r"^\d{4}$")
 MAX_MEERKOSTEN_CENT = 100_000  # R22: meerkosten up to 1,000 EUR per person
@@ -154,33 +152,33 @@ def _voucher(r: _Row) -> dict[str, Any]:
             "statusdatum": status_date, "trajectstartdatum": started}
 
 
-Layout = tuple[str, tuple[str, ...], str, Callable[[_Row], dict[str, Any]], bool]
-LAYOUTS: dict[str, Layout] = {  # row type -> (topic, field names, id field, body, has bsn field)
+Layout = tuple[str, tuple[str, ...], Callable[[_Row], dict[str, Any]], bool]
+LAYOUTS: dict[str, Layout] = {  # row type -> (topic, field names, body, has bsn field)
     "PERSOON": (topics.ISI_INBURGERINGSPLICHT_VASTGESTELD,
-                ("bsn", "v_nummer", "regime", "doelgroep", "plicht_startdatum"), "bsn",
-                _persoon, True),
+                ("bsn", "v_nummer", "regime", "doelgroep", "plicht_startdatum"), _persoon,
+                True),
     "TRAJECT": (topics.ISI_TRAJECT,
                 ("bsn", "traject_id", "regime", "gemeentecode", "soort", "aanbieder",
                  "aanbieder_kvk", "startdatum", "einddatum", "bedrag", "meerkosten", "status"),
-                "traject_id", _traject, True),
+                _traject, True),
     "EXAMEN": (topics.ISI_EXAMENRESULTAAT,
                ("bsn", "examen_id", "onderdeel", "niveau", "examendatum", "uitslag", "score"),
-               "examen_id", _examen, True),
+               _examen, True),
     "PIBBUDGET": (topics.ISI_PIB_BUDGET,
                   ("bsn", "pib_traject_id", "gemeentecode", "toekenningsdatum",
-                   "scholingsbudget", "meerkosten", "bonus"), "pib_traject_id", _pib_budget,
-                  True),
+                   "scholingsbudget", "meerkosten", "bonus"), _pib_budget, True),
     "VOUCHER": (topics.ISI_PIB_VOUCHER,
                 ("bsn", "pib_traject_id", "voucher_id", "gemeentecode", "ontvanger", "vorm",
-                 "waarde", "status", "statusdatum", "trajectstartdatum"), "voucher_id",
-                _voucher, False),
+                 "waarde", "status", "statusdatum", "trajectstartdatum"), _voucher, False),
 }
 
 
-def row_message_id(kind: str, key: str, values: Sequence[str]) -> str:
-    """Deterministic id from the row type, its id field and its normalised content."""
-    digest = hashlib.sha256(";".join(v.strip() for v in values).encode()).hexdigest()
-    return str(uuid.uuid5(_IDS, f"isi:{kind}:{key}:{digest}"))
+def row_message_id(kind: str, case_ref: str, body: Mapping[str, Any]) -> str:
+    """The id of a row: its type, the keyed case reference and what the row says, parsed
+    (``hub.ids.content_id``). The same data imported again gets the same id, however it was
+    written (``01-03-2009`` or ``2009-03-01``); a correction gets a new one (R21); without the
+    case-reference key no id can be computed for a guessed BSN (FORMAT.md, "Message ids")."""
+    return content_id(f"isi:{kind.lower()}", case_ref, body)
 
 
 def translate_row(values: Sequence[str], *, sealer: BsnSealer, received_at: datetime) -> Routed:
@@ -188,14 +186,13 @@ def translate_row(values: Sequence[str], *, sealer: BsnSealer, received_at: date
     kind = (values[0] if values else "").strip().upper()
     if kind not in LAYOUTS:
         raise InvalidField("row_type", f"unknown row type (use {', '.join(LAYOUTS)})")
-    topic, names, id_field, body, with_bsn = LAYOUTS[kind]
+    topic, names, body, with_bsn = LAYOUTS[kind]
     row = _Row(kind, names, values[1:])
     bsn = row.bsn()
-    record: dict[str, Any] = {
-        "message_id": row_message_id(kind, row.values[id_field] if id_field != "bsn" else bsn,
-                                     values[1:]),
-        "case_ref": sealer.case_ref(bsn), "source": SOURCE, "produced_at": received_at}
+    ref, content = sealer.case_ref(bsn), body(row)
+    record: dict[str, Any] = {"message_id": row_message_id(kind, ref, content), "case_ref": ref,
+                              "source": SOURCE, "produced_at": received_at}
     if with_bsn:
         record["bsn"] = sealer.seal(bsn)
-    record.update(body(row))
+    record.update(content)
     return Routed(topic, record)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from hub.spreadsheet import csv_writer
 
 HEADER = ("aanmelding_id", "zaakreferentie", "bsn", "gemeentecode", "leerroute", "niveau",
           "startdatum", "ingekochte_uren", "contract_id", "perceel")
@@ -15,7 +16,7 @@ def aanmelding_csv(records: Sequence[Mapping[str, Any]],
                    decrypt: Callable[[Any], str]) -> bytes:
     """One CSV for one school; ``decrypt`` opens the BSN where the contract shares it."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out, delimiter=";", lineterminator="\r\n")  # formula-safe
     writer.writerow(HEADER)
     for rec in records:
         writer.writerow((

@@ -8,8 +8,9 @@ Layout per partner (``root/<partner>/``)::
     quarantine/   refused files, each with ``<file>.reason.txt`` beside it
     outbox/       files the hub writes for the partner (written atomically)
 
-Nothing is ever deleted: a name that already exists in archive or quarantine gets a
-``.<n>`` suffix instead of overwriting.
+Nothing is deleted here: a name that already exists in archive or quarantine gets a
+``.<n>`` suffix instead of overwriting; ``hub retention apply`` removes files after their
+period (R25). Archived and quarantined files are made 0600 (the partner may drop them 0644).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hub.errors import BadMessage
+from hub.files import make_private
 from hub.privacy import redact
 
 SKIP_SUFFIXES = (".part", ".tmp")
@@ -134,4 +136,4 @@ def _move(path: Path, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = _free(folder / path.name)
     os.replace(path, target)
-    return target
+    return make_private(target)  # a partner's file may hold BSNs: the hub's user only (R25)

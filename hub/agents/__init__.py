@@ -10,6 +10,7 @@ from hub.agents.facts import register_fact_agents
 from hub.agents.outbox import register_outbox_publisher
 from hub.agents.projector import register_projector
 from hub.agents.report import register_nightly_report
+from hub.agents.retention import register_retention
 from hub.runtime import Runtime
 
 
@@ -21,3 +22,4 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     register_outbox_publisher(app, runtime)
     register_deadline_sweep(app, runtime)
     register_nightly_report(app, runtime)
+    register_retention(app, runtime)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 
 from hub.console import models as cm
 from hub.errors import ConfigurationError
+from hub.privacy import redact
 from hub.store.engine import make_engine, transaction
 from hub.store.migrate import upgrade
 
@@ -54,6 +55,20 @@ class NewSession:
 def digest(secret: str) -> str:
     """SHA-256 hex digest of a session or CSRF secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def login_label(name: str, *, known: bool, key: str) -> str:
+    """What the audit table and logs may say about a typed login name.
+
+    An existing account's name (BSN-like digits masked); anything else, which may be a BSN or a
+    password typed into the wrong field, only as a keyed digest, so repeated attempts with the
+    same text can still be told apart and counted.
+    """
+    if known:
+        return redact(name.strip())[:100]
+    tag = hmac.new(key.encode(), f"console-login:{name}".encode("utf-8", "replace"),
+                   hashlib.sha256).hexdigest()[:16]
+    return f"unknown-name:{tag}"
 
 
 def check_role(role: str) -> str:
@@ -124,6 +139,12 @@ class Accounts:
         except (VerificationError, InvalidHashError):
             return None
         return User(int(row.id), row.name, row.role) if row else None
+
+    def known(self, name: str) -> bool:
+        """Whether an account called ``name`` exists."""
+        with transaction(self._engine, write=False) as conn:
+            return conn.scalar(select(cm.console_user.c.id)
+                               .where(cm.console_user.c.name == name)) is not None
 
     def open_session(self, user: User) -> NewSession:
         """Start a session for ``user``; the secrets are returned once and stored digested."""

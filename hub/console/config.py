@@ -25,6 +25,15 @@ class ConsoleSettings:
     # every 10 s, see connectors/base.py ConnectorHost).
     silent_after_s: float = 60.0
     sample_every_s: float = 5.0
+    # Failed logins (hub/console/throttle.py): per account, the first few are free, then the
+    # wait doubles from login_delay_s, and login_lock_after failures lock it for
+    # login_lock_minutes; per client address the same with the address_* counts.
+    login_free_failures: int = 3
+    login_delay_s: float = 1.0
+    login_lock_after: int = 10
+    login_lock_minutes: float = 15.0
+    address_free_failures: int = 10
+    address_lock_after: int = 30
 
 
 register_settings(ConsoleSettings, PREFIX)

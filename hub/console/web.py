@@ -6,7 +6,10 @@ Anonymous requests reach exactly three things: ``GET /healthz`` (200 "ok"), the 
 also accepts ``Authorization: Bearer <HUB_CONSOLE_METRICS_TOKEN>`` when that is set.
 Every state-changing request must carry ``X-CSRF-Token`` equal to the session's CSRF token
 (handed to the page in the ``hub_csrf`` cookie) and, when the browser sends one, an
-``Origin`` of this host; the login itself must be JSON from this origin.
+``Origin`` of this host; the login itself must be JSON from this origin. Failed logins are
+throttled per account and per client address (``throttle.py``: 429 with ``Retry-After``).
+Every answer, redirects, 404s and errors included, carries CSP, X-Frame-Options,
+X-Content-Type-Options and Referrer-Policy (``on_response_prepare``).
 """
 
 from __future__ import annotations
@@ -24,14 +27,17 @@ from aiohttp import web
 
 from hub.console import api
 from hub.console.api import CSRF_DIGEST, CTX, USER
-from hub.console.auth import csrf_matches
+from hub.console.auth import csrf_matches, login_label
+from hub.console.config import ConsoleSettings
 from hub.console.context import ConsoleContext
 from hub.console.metrics import CONTENT_TYPE
+from hub.console.throttle import LoginThrottle, Schedule, Verdict
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "hub_session"
 CSRF_COOKIE = "hub_csrf"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+THROTTLE = web.AppKey("throttle", LoginThrottle)
 _ANONYMOUS = {("GET", "/healthz"), ("HEAD", "/healthz"), ("GET", "/login"),
               ("POST", "/api/login")}
 _SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -50,17 +56,16 @@ _CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Authenticate, check CSRF and origin, add security headers."""
+    """Authenticate, check CSRF and origin (security headers: ``_security_headers``)."""
     if (request.method, request.path) not in _ANONYMOUS:
         problem = await _authenticate(request)
         if problem is not None:
-            return _headers(problem)
+            return problem
         if request.method not in _SAFE and not _csrf_ok(request):
-            return _headers(web.json_response({"error": "CSRF token missing or wrong"},
-                                              status=403))
+            return web.json_response({"error": "CSRF token missing or wrong"}, status=403)
     elif request.method == "POST" and not _same_origin(request):
-        return _headers(web.json_response({"error": "cross-origin login refused"}, status=403))
-    return _headers(await handler(request))
+        return web.json_response({"error": "cross-origin login refused"}, status=403)
+    return await handler(request)
 
 
 async def _authenticate(request: web.Request) -> web.StreamResponse | None:
@@ -92,13 +97,13 @@ def _same_origin(request: web.Request) -> bool:
     return origin is None or urlsplit(origin).netloc == request.host
 
 
-def _headers(response: web.StreamResponse) -> web.StreamResponse:
-    response.headers.setdefault("Content-Security-Policy", _CSP)
+async def _security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    """On every answer as it is sent: handlers' ones, redirects, aiohttp's 404/405 and 500s."""
+    response.headers.setdefault("Content-Security-Policy", _CSP)  # the login page sets its own
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -115,18 +120,31 @@ async def login_page(_request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """JSON {name, password} -> session and CSRF cookies; every attempt is audited."""
+    """JSON {name, password} -> session and CSRF cookies; throttled and audited."""
     ctx: ConsoleContext = request.app[CTX]
+    throttle = request.app[THROTTLE]
     if request.content_type != "application/json":
         return web.json_response({"error": "send JSON"}, status=415)
     body = await api.read_json(request)
     name, password = str(body.get("name", "")), str(body.get("password", ""))
+    remote = request.remote or "unknown"
+    verdict = throttle.check(name, remote)
+    if not verdict.allowed:  # refused before the password is even looked at
+        await _audit_login(ctx, name, "console.login_throttled", remote, verdict)
+        return _too_many(verdict)
     user = await asyncio.to_thread(ctx.accounts.authenticate, name, password)
-    await asyncio.to_thread(ctx.store.audit, f"console:{name[:100]}", "console.login" if user else
-                            "console.login_failed", "console_user", name[:100],
-                            new={"remote": request.remote})
     if user is None:
-        return web.json_response({"error": "wrong name or password"}, status=401)
+        locked = throttle.failed(name, remote)
+        after = throttle.check(name, remote)
+        await _audit_login(ctx, name, "console.login_locked" if locked
+                           else "console.login_failed", remote, after)
+        response = web.json_response({"error": "wrong name or password"}, status=401)
+        if not after.allowed:
+            response.headers["Retry-After"] = str(after.retry_after_s)
+        return response
+    throttle.succeeded(name)
+    await asyncio.to_thread(ctx.store.audit, f"console:{user.name}", "console.login",
+                            "console_user", user.name, new={"remote": remote})
     new = await asyncio.to_thread(ctx.accounts.open_session, user)
     response = web.json_response({"name": user.name, "role": user.role})
     max_age = ctx.settings.session_minutes * 60
@@ -136,6 +154,37 @@ async def login(request: web.Request) -> web.Response:
     response.set_cookie(CSRF_COOKIE, new.csrf, max_age=max_age, httponly=False,
                         samesite="Strict", secure=secure, path="/")
     return response
+
+
+async def _audit_login(ctx: ConsoleContext, name: str, action: str, remote: str,
+                       verdict: Verdict) -> None:
+    """An audit row and a log line for a refused login: the name only as ``login_label``."""
+    known = await asyncio.to_thread(ctx.accounts.known, name)
+    label = login_label(name, known=known, key=ctx.hub.case_ref_key)
+    detail = {"remote": remote, "retry_after_s": verdict.retry_after_s,
+              "held_by": verdict.held_by or None}
+    await asyncio.to_thread(ctx.store.audit, f"console:{label}", action, "console_user", label,
+                            new=detail)
+    log.warning("%s name=%s remote=%s retry_after_s=%d", action.replace(".", "_"), label,
+                remote, verdict.retry_after_s)
+
+
+def _too_many(verdict: Verdict) -> web.Response:
+    what = "locked for a while" if verdict.locked else "slowed down"
+    response = web.json_response(
+        {"error": f"too many failed logins: {what}; try again in {verdict.retry_after_s} s"},
+        status=429)
+    response.headers["Retry-After"] = str(verdict.retry_after_s)
+    return response
+
+
+def _throttle(settings: ConsoleSettings) -> LoginThrottle:
+    lock_s = settings.login_lock_minutes * 60
+    return LoginThrottle(
+        Schedule(settings.login_free_failures, settings.login_delay_s,
+                 settings.login_lock_after, lock_s),
+        Schedule(settings.address_free_failures, settings.login_delay_s,
+                 settings.address_lock_after, lock_s))
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -173,6 +222,8 @@ def make_app(ctx: ConsoleContext) -> web.Application:
     """The console application around a ready ``ConsoleContext``."""
     app = web.Application(middlewares=[guard], client_max_size=256 * 1024)
     app[CTX] = ctx
+    app[THROTTLE] = _throttle(ctx.settings)
+    app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/login", login_page)
     app.router.add_post("/api/login", login)

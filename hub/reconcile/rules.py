@@ -7,6 +7,7 @@ date passed in.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -112,12 +113,7 @@ def add_months(day: date, months: int) -> date:
     """``day`` plus whole months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover - every month has a 28th
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def best_passes(exams: Iterable[dict[str, Any]]) -> dict[str, str]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from hub.spreadsheet import csv_text, csv_value
+
 TEXT, INT, YEAR, EURO, DATE = "text", "int", "year", "euro", "date"
 Row = tuple[Any, ...]
 
@@ -207,13 +209,16 @@ def euro_nl(cents: int) -> str:
 
 
 def cell_text(kind: str, value: Any) -> str:
-    """A value as CSV text: empty for None, ISO dates, euros from cents."""
+    """A value as CSV text: empty for None, ISO dates, euros from cents, text formula-safe
+    (``hub.spreadsheet``: ``=HYPERLINK(..)`` is written ``'=HYPERLINK(..)``)."""
     if value is None:
         return ""
     if kind == EURO:
         return euro_text(int(value))
     if kind == DATE:
         return value.isoformat() if isinstance(value, date) else str(value)
+    if kind == TEXT:
+        return csv_text(str(value))
     return str(value)
 
 
@@ -229,4 +234,4 @@ def parse_cell(kind: str, text: str) -> Any:
         return sign * (int(whole) * 100 + int(frac or 0))
     if kind == DATE:
         return date.fromisoformat(text)
-    return text
+    return csv_value(text) if kind == TEXT else text

@@ -1,5 +1,8 @@
 """Workbook plumbing shared by the nightly report and the yearly account (openpyxl, streamed).
 
+Text is always a string cell (``hub.spreadsheet.text_cell``: partner text never becomes a
+formula); only the hub's own totals are formulas.
+
 * ``table_sheet``: a sheet of typed rows under a bold header with number formats, frozen
   header, autofilter over the data, the header repeated on every printed page, A4 landscape
   fitted to one page wide, and a ``Totaal`` row of ``SUM`` formulas.
@@ -35,6 +38,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from hub.report.columns import DATE, EURO, INT, YEAR, Column
 from hub.report.csvs import partial_path
+from hub.spreadsheet import text_cell
 
 EURO_FORMAT, DATE_FORMAT, INT_FORMAT, YEAR_FORMAT = "#,##0.00", "yyyy-mm-dd", "#,##0", "0"
 WIDTHS = {"text": 18, "int": 10, "year": 8, "euro": 16, "date": 12}
@@ -130,7 +134,7 @@ def cell(ws: WriteOnlyWorksheet, kind: str, value: Any) -> Any:
         return styled(ws, int(value), INT_FORMAT)
     if kind == YEAR:
         return styled(ws, int(value), YEAR_FORMAT)
-    return value
+    return text_cell(ws, str(value))  # a string cell, whatever it starts with
 
 
 def styled(ws: WriteOnlyWorksheet, value: Any, fmt: str, bold: bool = False) -> WriteOnlyCell:
@@ -142,14 +146,14 @@ def styled(ws: WriteOnlyWorksheet, value: Any, fmt: str, bold: bool = False) -> 
     return c
 
 
-def bold(ws: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
-    """A bold cell."""
-    c = WriteOnlyCell(ws, value=value)
+def bold(ws: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    """A bold text cell."""
+    c = text_cell(ws, value)
     c.font = BOLD
     return c
 
 
-def header(ws: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
+def header(ws: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
     """A bold, wrapping header cell."""
     c = bold(ws, value)
     c.alignment = WRAP

@@ -29,6 +29,7 @@ from hub.report.columns import (
 from hub.report.csvs import Tally, read_rows
 from hub.report.sections import UNPAID
 from hub.report.workbook import Book, bold, cell, euros, evaluate, table_sheet
+from hub.spreadsheet import text_cell
 
 SUMMARY = "Samenvatting"
 
@@ -59,8 +60,8 @@ def _summary(book: Book, tally: Tally, day: date, gemeente: str | None) -> None:
     for letter, width in (("A", 60), ("B", 20), ("C", 20)):
         ws.column_dimensions[letter].width = width
     ws.append([bold(ws, t) for t in ("Onderdeel", "Werkmap (formule)", "Rapport (waarde)")])
-    ws.append(["Rapportdatum", cell(ws, DATE, day), None])
-    ws.append(["Gemeente", gemeente or "alle gemeenten", None])
+    ws.append([text_cell(ws, "Rapportdatum"), cell(ws, DATE, day), None])
+    ws.append([text_cell(ws, "Gemeente"), text_cell(ws, gemeente or "alle gemeenten"), None])
     lines = summary_lines(tally)
     refs = {key: f"B{n}" for n, (key, *_) in enumerate(lines, start=SUMMARY_FIRST_ROW)}
     values: dict[str, Decimal] = {}
@@ -68,7 +69,8 @@ def _summary(book: Book, tally: Tally, day: date, gemeente: str | None) -> None:
         # a reference or SUMIF over the sheets is the report's own figure; an aansluiting
         # line is the sum of the lines it names
         values[key] = evaluate(formula, values) if "{" in formula else euros(value)
-        ws.append([label, book.formula(ws, f"B{n}", formula.format(**refs), values[key]),
+        ws.append([text_cell(ws, label),
+                   book.formula(ws, f"B{n}", formula.format(**refs), values[key]),
                    cell(ws, "euro", value)])
 
 

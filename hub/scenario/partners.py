@@ -20,11 +20,10 @@ from typing import Any
 
 from connectors.base import Connector
 from connectors.duo.certs import generate_pki
-from connectors.duo.config import DuoSettings
+from connectors.duo.demo import settings_for, simulator_for
 from connectors.duo.run import DuoConnector
 from connectors.duo.server import ServerTls
 from connectors.duo.server import serve as serve_duo
-from connectors.duo.simulator import DuoSimulator
 from connectors.financieel.config import FinSettings
 from connectors.financieel.run import FinancieelConnector
 from connectors.financieel.simulator import FinancialSystemSimulator
@@ -93,15 +92,13 @@ class Partners:
 
     def _duo(self, stack: contextlib.AsyncExitStack, writer: TopicWriter) -> None:
         pki = generate_pki(self.work / "duo-pki")
-        sim = DuoSimulator(trusted_ca=pki.ca_cert.read_bytes())
+        sim = simulator_for(pki)
         sim.changes.extend(load_duo(self.folder / "duo" / "wijzigingen.xml"))
         self.duo_last = max((c.sequence for c in sim.changes), default=0)
         url = stack.enter_context(serve_duo(sim, tls=ServerTls(pki.server_cert, pki.server_key,
                                                                pki.ca_cert)))
-        self.connectors.append(DuoConnector(self.runtime, writer, settings=DuoSettings(
-            url=url, ca_cert=str(pki.ca_cert), client_cert=str(pki.client_cert),
-            client_key=str(pki.client_key), cursor_name=self.cursor("duo"), page_size=500,
-            poll_interval_s=1.0)))
+        self.connectors.append(DuoConnector(self.runtime, writer, settings=settings_for(
+            pki, url, cursor_name=self.cursor("duo"), page_size=500, poll_interval_s=1.0)))
 
     def _financieel(self, writer: TopicWriter) -> None:
         root = self.work / "financieel"

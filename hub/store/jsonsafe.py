@@ -33,6 +33,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from hub.compat import c_json_encoder
+
 _DECODERS: dict[str, Callable[[str], Any]] = {
     "$b64": lambda text: base64.b64decode(text.encode("ascii"), validate=True),
     "$date": date.fromisoformat,
@@ -118,18 +120,12 @@ def _counted_tag(value: Any) -> dict[str, str]:
 
 
 def _make_encoder() -> Callable[[Any], str]:
-    """A reusable C encoder (sorted keys, compact, no NaN); ``json.dumps`` builds one a call."""
-    options: dict[str, Any] = {"default": _counted_tag, "allow_nan": False, "sort_keys": True,
-                               "separators": (",", ":"), "ensure_ascii": False}
-    make = getattr(json.encoder, "c_make_encoder", None)
-    try:
-        c_encoder = make(None, _counted_tag, json.encoder.encode_basestring, None, ":", ",",
-                         True, False, False)  # type: ignore[misc]
-        if "".join(c_encoder({"b": [1.5], "a": None}, 0)) == '{"a":null,"b":[1.5]}':
-            return lambda value: "".join(c_encoder(value, 0))
-    except Exception:  # no _json, or another signature: the public path is fine too
-        pass
-    return json.JSONEncoder(**options).encode
+    """The C encoder built once (``hub.compat``), else the public one with the same options."""
+    fast = c_json_encoder(_counted_tag)
+    if fast is not None:
+        return fast
+    return json.JSONEncoder(default=_counted_tag, allow_nan=False, sort_keys=True,
+                            separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _tag(value: Any) -> dict[str, str]:

@@ -6,6 +6,7 @@ JSON columns hold ``jsonsafe`` values (tagged bytes, dates, decimals).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -24,7 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.sql.type_api import _BindProcessorType
 from sqlalchemy.types import TypeDecorator
 
 # BIGINT on PostgreSQL; plain INTEGER on SQLite so the id stays the rowid alias.
@@ -36,7 +36,7 @@ class Timestamp(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def bind_processor(self, dialect: Dialect) -> _BindProcessorType[datetime] | None:
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
         """The dialect's processor, remembering its last input (compared by identity)."""
         process = super().bind_processor(dialect)
         if process is None:

@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import pytest
-import requests
 from zeep import Transport
 
-from connectors.duo.certs import DevPki, generate_pki
+from connectors.duo.certs import DUO_TEST_OIN, DevPki, generate_pki
 from connectors.duo.client import DuoClient
 from connectors.duo.config import DuoSettings
+from connectors.duo.demo import simulator_for
 from connectors.duo.simulator import DuoSimulator
 from hub.errors import UpstreamRejected, UpstreamUnavailable
+from tests.component.duo_transport import SimulatorTransport
 
 URL = "https://duo.test/duo/inburgering/v1"
 BSN = "111222333"
 LBT = {"Bsn": BSN, "Gemeentecode": "0363", "Aanmelddatum": date(2024, 1, 8)}
 MESSAGE_ID = "7d0c2f7e-4c61-4a3f-9d7e-0b8f1a2c3d4e"
-
-
-class SimulatorTransport(Transport):  # type: ignore[misc]
-    """Hands each request to the simulator's handler; a stall longer than the timeout times out."""
-
-    def __init__(self, sim: DuoSimulator, timeout_s: float = 1.0,
-                 tamper: Callable[[bytes], bytes] = lambda body: body) -> None:
-        super().__init__()
-        self.sim, self.timeout_s, self.tamper = sim, timeout_s, tamper
-        self.sent: list[bytes] = []
-
-    def post(self, address: str, message: bytes, headers: dict[str, str]) -> requests.Response:
-        body = self.tamper(message)
-        self.sent.append(body)
-        reply = self.sim.handle(body)
-        if reply.delay_s > self.timeout_s:
-            raise requests.Timeout("simulated stall")
-        response = requests.Response()
-        response.status_code = reply.status
-        response._content = reply.body
-        response.headers["Content-Type"] = "text/xml; charset=utf-8"
-        response.url = address
-        return response
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +28,13 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
 
 @pytest.fixture
 def sim(pki: DevPki) -> DuoSimulator:
-    return DuoSimulator(trusted_ca=pki.ca_cert.read_bytes())
+    return simulator_for(pki)
 
 
 def _client(pki: DevPki, transport: Transport, *, signed: bool = True) -> DuoClient:
     settings = DuoSettings(url=URL, signing_cert=str(pki.client_cert) if signed else "",
-                           signing_key=str(pki.client_key) if signed else "")
+                           signing_key=str(pki.client_key) if signed else "",
+                           trust_store=str(pki.ca_cert), signer_oin=DUO_TEST_OIN)
     return DuoClient(settings, transport=transport)
 
 

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer
 
 import topics
 from connectors.duo.certs import generate_pki
+from connectors.duo.demo import settings_env, simulator_for
 from connectors.duo.server import ServerTls, serve
 from connectors.duo.simulator import DuoSimulator
 from hub.runtime import Runtime
@@ -32,11 +33,9 @@ class DuoPartner:
 def duo_partner(home: Path, **tuning: str) -> Iterator[DuoPartner]:
     """Simulator on HTTPS demanding a client certificate and signed requests."""
     pki = generate_pki(home / "pki")
-    sim = DuoSimulator(trusted_ca=pki.ca_cert.read_bytes(), timeout_delay_s=1.0)
+    sim = simulator_for(pki, timeout_delay_s=1.0)
     with serve(sim, tls=ServerTls(pki.server_cert, pki.server_key, pki.ca_cert)) as url:
-        env = {"HUB_DUO_URL": url, "HUB_DUO_CA_CERT": str(pki.ca_cert),
-               "HUB_DUO_CLIENT_CERT": str(pki.client_cert),
-               "HUB_DUO_CLIENT_KEY": str(pki.client_key), "HUB_DUO_TIMEOUT_S": "0.5",
+        env = {**settings_env(pki, url), "HUB_DUO_TIMEOUT_S": "0.5",
                "HUB_DUO_POLL_INTERVAL_S": "0.3", "HUB_DUO_RETRY_BACKOFF_S": "0.05",
                "HUB_DUO_RETRY_MAX_BACKOFF_S": "0.4", "HUB_DUO_RETRY_ATTEMPTS": "30", **tuning}
         yield DuoPartner(sim, env)

@@ -11,7 +11,8 @@ from lxml import etree
 
 import schemas
 import topics
-from connectors.duo.simulator import DuoSimulator, _change_element
+from connectors.duo.envelopes import change_element
+from connectors.duo.simulator import DuoSimulator
 from connectors.duo.translate import change_message_id, parse_changes, translate_change
 from connectors.isam.translate import translate as isam_translate
 from connectors.kredietbank.translate import mutatie
@@ -37,7 +38,7 @@ def _valid(topic: str, record: dict[str, Any]) -> None:
 def _duo_records(sim: DuoSimulator) -> list[dict[str, Any]]:
     root = etree.Element("{http://inburgering-hub.nl/duo/inburgering/v1}Antwoord")
     for change in sim.changes:
-        root.append(_change_element(change))
+        root.append(change_element(change))
     return [translate_change(c, sealer=Sealer(), received_at=RECEIVED).record
             for c in parse_changes(root)]
 

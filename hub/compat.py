@@ -1,0 +1,31 @@
+"""The one module that leans on a library's private API, each use checked by a test.
+
+``tests/unit/test_compat.py`` fails loudly when a library upgrade breaks one of these, instead
+of the hub silently losing the speed (or the behaviour) it was there for::
+
+    c_json_encoder   CPython's C JSON encoder (json.encoder.c_make_encoder), built once and
+                     reused: json.dumps builds a new one per call, which costs the store's
+                     hot path about 1 us a value. Falls back to the public encoder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+
+def c_json_encoder(default: Callable[[Any], Any]) -> Callable[[Any], str] | None:
+    """A reusable C encoder (sorted keys, compact, no NaN, UTF-8 kept), or None if this Python's
+    ``json`` has none with the known signature."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        encoder = make(None, default, json.encoder.encode_basestring, None, ":", ",",
+                       True, False, False)
+        if "".join(encoder({"b": [1.5], "a": None}, 0)) != '{"a":null,"b":[1.5]}':
+            return None
+    except Exception:  # another signature: the public path is used instead
+        return None
+    return lambda value: "".join(encoder(value, 0))
