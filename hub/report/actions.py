@@ -74,7 +74,8 @@ class Actions:
     def overdue(self) -> list[Row]:
         """One row per gemeente and kind of passed deadline."""
         return [(3, OVERDUE, kind, late.case_ref, gemeente, late.oldest, late.days, None,
-                 f"{late.count} zaken over tijd, tot {late.days} dagen; de risicolijst "
+                 f"{late.count} {'zaak' if late.count == 1 else 'zaken'} over tijd, tot "
+                 f"{late.days} dagen; de risicolijst "
                  "staat op urgentie")
                 for (gemeente, kind), late in sorted(self._late.items())]
 
@@ -85,7 +86,8 @@ class Actions:
         count = row[c("aantal")]
         note = row[c("toelichting")] if count is None else \
             f"{count} stuks; {row[c('toelichting')]}; vindplaats {row[c('sleutel')]}"
-        return (4, EDGE, f"{row[c('controle')]} {row[c('leverancier')]}", None, None,
+        who = row[c("leverancier")] or row[c("sleutel")]  # silence names the system as key
+        return (4, EDGE, f"{row[c('controle')]} {who}", None, None,
                 row[c("datum")], row[c("dagen")], None, note)
 
     @staticmethod

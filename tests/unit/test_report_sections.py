@@ -65,9 +65,9 @@ def kenmerk(ref: str, decision: dict[str, Any]) -> str:
 
 def run(views: Sequence[tuple[str, dict[str, Any]]], *, payments: Sequence[Payment] = (),
         invoice_views: Sequence[tuple[str, dict[str, Any]]] = (), flags: dict[str, CaseFlags]
-        | None = None, gemeente: str | None = None) -> Tally:
+        | None = None, gemeente: str | None = None, day: date = DAY) -> Tally:
     tally = Tally(keep_all=True)
-    collector = Collector(Options(DAY, gemeente=gemeente, silence_days={}), TABLES, tally,
+    collector = Collector(Options(day, gemeente=gemeente, silence_days={}), TABLES, tally,
                           Payments((p.kenmerk, p.bedrag_cent) for p in payments), {})
     for ref, v in invoice_views:
         collector.invoice(ref, v)
