@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from connectors.kit.http import HttpLimits, MiB
+from connectors.kit.retry import RetryPolicy
 from hub.settings import Settings, read_env, register_settings
 
 PREFIX = "HUB_ISAM_"
@@ -22,11 +24,26 @@ class IsamSettings:
     public_url: str = ""  # how ISAM reaches the hub's webhook server (for signal resourceUrls)
     database_url: str = ""  # spool and delivery log; default sqlite var/isam.db
     subscriptions_file: str = ""  # JSON list of abonnementen; default var/isam/abonnementen.json
-    timeout_s: float = 5.0
+    timeout_s: float = 5.0  # one request to ISAM's API or a subscriber, body included
+    connect_timeout_s: float = 5.0
+    max_response_bytes: int = 10 * MiB  # a larger answer is refused (PayloadTooLarge)
+    webhook_max_bytes: int = 64 * 1024  # a larger notification is answered 413
     poll_interval_s: float = 0.5
     retry_attempts: int = 8
     retry_backoff_s: float = 0.5
     retry_max_backoff_s: float = 60.0
+
+    @property
+    def limits(self) -> HttpLimits:
+        """Timeouts and answer size cap for ISAM's API and the subscribers."""
+        return HttpLimits(connect_s=min(self.connect_timeout_s, self.timeout_s),
+                          read_s=self.timeout_s, total_s=self.timeout_s,
+                          max_bytes=self.max_response_bytes)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """Retries of a fetch or a delivery, and backoff of a failing loop."""
+        return RetryPolicy(self.retry_attempts, self.retry_backoff_s, self.retry_max_backoff_s)
 
     def effective_database_url(self, hub: Settings) -> str:
         """``HUB_ISAM_DATABASE_URL`` or ``var/isam.db`` beside the case store."""

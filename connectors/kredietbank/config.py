@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connectors.kit.http import HttpLimits, MiB
+from connectors.kit.retry import RetryPolicy
 from hub.settings import read_env, register_settings
 
 PREFIX = "HUB_KREDIETBANK_"
@@ -15,7 +17,9 @@ class KredietbankSettings:
 
     api_url: str = ""  # e.g. https://api.kredietbank.example/api/v1
     api_token: str = ""  # bearer token
-    timeout_s: float = 10.0
+    timeout_s: float = 10.0  # one request, body included
+    connect_timeout_s: float = 5.0
+    max_response_bytes: int = 10 * MiB  # a larger answer is refused (PayloadTooLarge)
     poll_interval_s: float = 2.0
     page_size: int = 200
     retry_attempts: int = 8
@@ -23,6 +27,18 @@ class KredietbankSettings:
     retry_max_backoff_s: float = 60.0
     cursor_name: str = "kredietbank"  # store cursors <name>.mutaties and <name>.facturen
     relay_besluiten: bool = False  # the hub (hub/reconcile/outbound.py) sends them; True: relay
+
+    @property
+    def limits(self) -> HttpLimits:
+        """Timeouts and answer size cap of the API client."""
+        return HttpLimits(connect_s=min(self.connect_timeout_s, self.timeout_s),
+                          read_s=self.timeout_s, total_s=self.timeout_s,
+                          max_bytes=self.max_response_bytes)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """Retries of a delivery, and backoff of a failing pull."""
+        return RetryPolicy(self.retry_attempts, self.retry_backoff_s, self.retry_max_backoff_s)
 
 
 register_settings(KredietbankSettings, PREFIX)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import topics
+from connectors.kit.folder import FileRefused
 from connectors.taalaanbieder import ublgen
-from connectors.taalaanbieder.folders import FileRefused
 from connectors.taalaanbieder.translate import translate_file
 from connectors.ubl import invoice_key
 from hub.privacy import case_ref
