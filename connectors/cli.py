@@ -25,7 +25,7 @@ from hub.runtime import Runtime, configure_logging
 from hub.settings import from_env
 
 connectors_app = typer.Typer(help="Partner connectors.", no_args_is_help=True)
-out = Console()
+out = Console(soft_wrap=True)  # one line per connector, also in narrow terminals
 log = logging.getLogger(__name__)
 STALE_AFTER_S = 60.0
 

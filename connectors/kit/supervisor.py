@@ -74,6 +74,7 @@ class Supervisor:
         """Run every connector until ``stop`` is set, then stop them and report once more."""
         kept = [asyncio.create_task(self._keep(c), name=f"supervise-{c.name}")
                 for c in self.connectors]
+        await asyncio.sleep(0)  # let them start: the first report says "running"
         try:
             while not self.stop.is_set():
                 await self.report()
