@@ -34,7 +34,7 @@ from connectors.duo.translate import (
 from connectors.edge import RuntimeSealer
 from connectors.kit.consumer import Batch, Item, OutboundConsumer
 from connectors.kit.cursor import check_advance
-from connectors.kit.retry import RetryPolicy
+from connectors.kit.retry import RetryPolicy, policy_for
 from hub.errors import PermanentError, TransientError
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
@@ -61,8 +61,7 @@ class DuoConnector(Connector):
     @property
     def retry(self) -> RetryPolicy:
         """The ``HUB_DUO_RETRY_*`` policy."""
-        s = self.settings
-        return RetryPolicy(s.retry_attempts, s.retry_backoff_s, s.retry_max_backoff_s)
+        return policy_for(self.settings)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Pull on an interval and send registrations, until ``stop`` is set."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.kit.http import HttpLimits, MiB
-from connectors.kit.retry import RetryPolicy
+from connectors.kit.http import MiB
 from hub.settings import Settings, read_env, register_settings
 
 PREFIX = "HUB_ISAM_"
@@ -32,18 +31,6 @@ class IsamSettings:
     retry_attempts: int = 8
     retry_backoff_s: float = 0.5
     retry_max_backoff_s: float = 60.0
-
-    @property
-    def limits(self) -> HttpLimits:
-        """Timeouts and answer size cap for ISAM's API and the subscribers."""
-        return HttpLimits(connect_s=min(self.connect_timeout_s, self.timeout_s),
-                          read_s=self.timeout_s, total_s=self.timeout_s,
-                          max_bytes=self.max_response_bytes)
-
-    @property
-    def retry(self) -> RetryPolicy:
-        """Retries of a fetch or a delivery, and backoff of a failing loop."""
-        return RetryPolicy(self.retry_attempts, self.retry_backoff_s, self.retry_max_backoff_s)
 
     def effective_database_url(self, hub: Settings) -> str:
         """``HUB_ISAM_DATABASE_URL`` or ``var/isam.db`` beside the case store."""

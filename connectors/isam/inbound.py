@@ -28,6 +28,7 @@ from connectors.isam.translate import ROUTES, topic_of, translate
 from connectors.kit.deadletter import DeadLetters
 from connectors.kit.fields import Reader
 from connectors.kit.http import PartnerHttp
+from connectors.kit.retry import policy_for
 from hub.errors import HubError, InvalidField, PermanentError, TransientError
 from hub.privacy import redact
 from hub.publish import TopicWriter
@@ -54,7 +55,7 @@ class NotificationProcessor:
                  writer: TopicWriter, sealer: BsnSealer, dead: DeadLetters) -> None:
         self.settings, self.spool, self.client = settings, spool, client
         self.writer, self.sealer, self.dead = writer, sealer, dead
-        self.retry = settings.retry
+        self.retry = policy_for(settings)
         self._limit = asyncio.Semaphore(CONCURRENCY)
 
     async def run_once(self) -> int:

@@ -21,7 +21,8 @@ from connectors.isam.signals import deliveries, load_subscriptions, signal_json
 from connectors.isam.spool import DELIVERED, FAILED, WAITING, Pending, Spool
 from connectors.kit.consumer import Batch
 from connectors.kit.deadletter import DeadLetters
-from connectors.kit.http import HttpSession
+from connectors.kit.http import HttpSession, limits_for
+from connectors.kit.retry import policy_for
 from hub.errors import PermanentError
 from hub.privacy import redact
 from hub.runtime import Runtime
@@ -58,7 +59,7 @@ class SignalDeliverer:
     def __init__(self, runtime: Runtime, settings: IsamSettings, spool: Spool,
                  http: HttpSession, dead: DeadLetters) -> None:
         self.runtime, self.settings, self.spool = runtime, settings, spool
-        self.http, self.dead, self.retry = http, dead, settings.retry
+        self.http, self.dead, self.retry = http, dead, policy_for(settings)
         self.subscriptions_path = settings.effective_subscriptions(runtime.settings)
 
     async def run_once(self) -> int:
@@ -76,7 +77,7 @@ class SignalDeliverer:
         started = time.monotonic()
         status, http_status, error, retry_in = DELIVERED, None, None, 0.0
         try:
-            subscriber = self.http.partner(delivery.target, auth, self.settings.limits)
+            subscriber = self.http.partner(delivery.target, auth, limits_for(self.settings))
             reply = await subscriber.request("POST", delivery.target,
                                              body=json.loads(delivery.body))
             http_status = reply.status

@@ -24,9 +24,9 @@ from connectors.isam.spool import Spool, engine_for
 from connectors.isam.webhook import make_app
 from connectors.kit.consumer import OutboundConsumer
 from connectors.kit.deadletter import DeadLetters
-from connectors.kit.http import HttpSession
+from connectors.kit.http import HttpSession, limits_for
 from connectors.kit.loop import poll
-from connectors.kit.retry import RetryPolicy
+from connectors.kit.retry import RetryPolicy, policy_for
 from connectors.kit.server import serve_app
 from hub.errors import ConfigurationError
 from hub.publish import TopicWriter
@@ -54,7 +54,7 @@ class IsamConnector(Connector):
     @property
     def retry(self) -> RetryPolicy:
         """The ``HUB_ISAM_RETRY_*`` policy."""
-        return self.settings.retry
+        return policy_for(self.settings)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve the webhook and run the loops until ``stop`` is set."""
@@ -64,7 +64,7 @@ class IsamConnector(Connector):
             async with serve_app(app, s.webhook_host, s.webhook_port), HttpSession() as http:
                 log.info("isam_webhook_listening host=%s port=%d", s.webhook_host,
                          s.webhook_port)
-                api = http.partner(s.api_url, s.api_token, s.limits)
+                api = http.partner(s.api_url, s.api_token, limits_for(s))
                 processor = NotificationProcessor(s, self.spool, api, self.writer,
                                                   RuntimeSealer(self.runtime), self.dead)
                 signals = DeadLetters(self.writer, GROUP)

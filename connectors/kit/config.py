@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connectors.kit.retry import RetryPolicy
+from connectors.kit.retry import RetryPolicy, policy_for
 from hub.settings import read_env, register_settings
 
 PREFIX = "HUB_CONNECTOR_"
@@ -31,7 +31,7 @@ class KitSettings:
     @property
     def retry(self) -> RetryPolicy:
         """Retries for connectors without settings of their own."""
-        return RetryPolicy(self.retry_attempts, self.retry_backoff_s, self.retry_max_backoff_s)
+        return policy_for(self)
 
 
 register_settings(KitSettings, PREFIX)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from yarl import URL
@@ -47,6 +47,29 @@ class HttpLimits:
         """The aiohttp timeout."""
         return aiohttp.ClientTimeout(total=self.total_s, connect=self.connect_s,
                                      sock_connect=self.connect_s, sock_read=self.read_s)
+
+
+class HttpSettings(Protocol):
+    """The HTTP settings every partner with an API has (``HUB_<PARTNER>_*``)."""
+
+    @property
+    def timeout_s(self) -> float:
+        """One request, body included."""
+
+    @property
+    def connect_timeout_s(self) -> float:
+        """Establishing the connection."""
+
+    @property
+    def max_response_bytes(self) -> int:
+        """The answer size cap."""
+
+
+def limits_for(settings: HttpSettings) -> HttpLimits:
+    """The ``HttpLimits`` of a partner's settings."""
+    return HttpLimits(connect_s=min(settings.connect_timeout_s, settings.timeout_s),
+                      read_s=settings.timeout_s, total_s=settings.timeout_s,
+                      max_bytes=settings.max_response_bytes)
 
 
 @dataclass(frozen=True)
@@ -186,14 +209,22 @@ async def read_capped(resp: aiohttp.ClientResponse, max_bytes: int, what: str) -
         resp.close()
         raise PayloadTooLarge(f"{what}: Content-Length {declared} is over the "
                               f"{max_bytes}-byte limit")
+    body = await read_stream(resp.content, max_bytes)
+    if body is None:
+        resp.close()  # do not drain the rest: drop the connection
+        raise PayloadTooLarge(f"{what}: answer over the {max_bytes}-byte limit")
+    return body
+
+
+async def read_stream(stream: aiohttp.StreamReader, max_bytes: int) -> bytes | None:
+    """Everything up to EOF, or None once more than ``max_bytes`` arrived (limit + 1 read)."""
     chunks: list[bytes] = []
     got = 0
     while True:
-        chunk = await resp.content.read(min(_CHUNK, max_bytes + 1 - got))
+        chunk = await stream.read(min(_CHUNK, max_bytes + 1 - got))
         if not chunk:
             return b"".join(chunks)
         got += len(chunk)
         if got > max_bytes:
-            resp.close()  # do not drain the rest: drop the connection
-            raise PayloadTooLarge(f"{what}: answer over the {max_bytes}-byte limit")
+            return None
         chunks.append(chunk)

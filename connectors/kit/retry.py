@@ -14,7 +14,7 @@ import contextlib
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from hub.errors import PermanentError
 
@@ -55,6 +55,28 @@ class RetryPolicy:
                     return Attempted(attempts=attempt, error=exc)
             if await wait(stop, self.delay(attempt)):
                 return Attempted(attempts=attempt, stopped=True)
+
+
+class RetrySettings(Protocol):
+    """The retry settings of a connector (``HUB_<PARTNER>_RETRY_*``)."""
+
+    @property
+    def retry_attempts(self) -> int:
+        """How many tries."""
+
+    @property
+    def retry_backoff_s(self) -> float:
+        """The first delay."""
+
+    @property
+    def retry_max_backoff_s(self) -> float:
+        """The cap of the delay."""
+
+
+def policy_for(settings: RetrySettings) -> RetryPolicy:
+    """The ``RetryPolicy`` of a connector's settings."""
+    return RetryPolicy(settings.retry_attempts, settings.retry_backoff_s,
+                       settings.retry_max_backoff_s)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from connectors.kit.http import read_stream
 from hub.broker import free_port
 from hub.errors import PayloadTooLarge
-
-_CHUNK = 64 * 1024
 
 
 async def read_body(request: web.Request, max_bytes: int) -> bytes:
@@ -24,16 +23,10 @@ async def read_body(request: web.Request, max_bytes: int) -> bytes:
     if (request.content_length or 0) > max_bytes:
         raise PayloadTooLarge(f"body of {request.content_length} bytes is over the "
                               f"{max_bytes}-byte limit")
-    chunks: list[bytes] = []
-    got = 0
-    while True:
-        chunk = await request.content.read(min(_CHUNK, max_bytes + 1 - got))
-        if not chunk:
-            return b"".join(chunks)
-        got += len(chunk)
-        if got > max_bytes:
-            raise PayloadTooLarge(f"body over the {max_bytes}-byte limit")
-        chunks.append(chunk)
+    body = await read_stream(request.content, max_bytes)
+    if body is None:
+        raise PayloadTooLarge(f"body over the {max_bytes}-byte limit")
+    return body
 
 
 @contextlib.asynccontextmanager

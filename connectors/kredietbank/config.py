@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connectors.kit.http import HttpLimits, MiB
-from connectors.kit.retry import RetryPolicy
+from connectors.kit.http import MiB
 from hub.settings import read_env, register_settings
 
 PREFIX = "HUB_KREDIETBANK_"
@@ -25,20 +24,8 @@ class KredietbankSettings:
     retry_attempts: int = 8
     retry_backoff_s: float = 0.5
     retry_max_backoff_s: float = 60.0
-    cursor_name: str = "kredietbank"  # store cursors <name>.mutaties and <name>.facturen
+    cursor_name: str = "kredietbank"  # cursors <name>.mutaties and <name>.facturen
     relay_besluiten: bool = False  # the hub (hub/reconcile/outbound.py) sends them; True: relay
-
-    @property
-    def limits(self) -> HttpLimits:
-        """Timeouts and answer size cap of the API client."""
-        return HttpLimits(connect_s=min(self.connect_timeout_s, self.timeout_s),
-                          read_s=self.timeout_s, total_s=self.timeout_s,
-                          max_bytes=self.max_response_bytes)
-
-    @property
-    def retry(self) -> RetryPolicy:
-        """Retries of a delivery, and backoff of a failing pull."""
-        return RetryPolicy(self.retry_attempts, self.retry_backoff_s, self.retry_max_backoff_s)
 
 
 register_settings(KredietbankSettings, PREFIX)

@@ -29,9 +29,9 @@ from connectors.edge import RuntimeSealer
 from connectors.kit.consumer import Batch, Item, OutboundConsumer, declared_order
 from connectors.kit.cursor import check_advance
 from connectors.kit.fields import Reader
-from connectors.kit.http import HttpSession, PartnerHttp
+from connectors.kit.http import HttpSession, PartnerHttp, limits_for
 from connectors.kit.jsonread import read_json
-from connectors.kit.retry import RetryPolicy
+from connectors.kit.retry import RetryPolicy, policy_for
 from connectors.kredietbank.config import KredietbankSettings, kredietbank_settings
 from connectors.kredietbank.invoice import factuur
 from connectors.kredietbank.translate import (
@@ -75,7 +75,7 @@ class KredietbankConnector(Connector):
     @property
     def retry(self) -> RetryPolicy:
         """The ``HUB_KREDIETBANK_RETRY_*`` policy."""
-        return self.settings.retry
+        return policy_for(self.settings)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Pull on an interval and push outbound messages until ``stop`` is set."""
@@ -85,7 +85,7 @@ class KredietbankConnector(Connector):
                                 self.dead, self.retry, max_records=100,
                                 order=declared_order(ORDER))
         async with HttpSession() as http:
-            self.api = http.partner(s.api_url, s.api_token, s.limits)
+            self.api = http.partner(s.api_url, s.api_token, limits_for(s))
             await together(super().run(stop), push.run(stop, self._deliver))
 
     # -- pull ----------------------------------------------------------------------------------

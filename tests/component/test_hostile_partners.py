@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from connectors.isam.spool import DEAD, DONE, Pending, Spool, engine_for
 from connectors.kit.cursor import MemoryCursors
 from connectors.kit.deadletter import DeadLetters
 from connectors.kit.health import Health
-from connectors.kit.http import HttpSession
+from connectors.kit.http import HttpSession, limits_for
 from connectors.kit.loop import poll
 from connectors.kit.retry import RetryPolicy
 from connectors.kredietbank.config import KredietbankSettings
@@ -37,29 +37,13 @@ from hub.errors import (
     PagingStalled,
     PayloadTooLarge,
 )
-from hub.publish import TopicWriter
 from hub.runtime import Runtime
 from hub.settings import from_env
 from tests.hostile import Elsewhere, HostileIsam, HostileKredietbank, MiB, deep_json
+from tests.recording import RecordingWriter
 from tests.unit.test_fuzz_kit import bsns_in
 
 BSN = "123456782"
-
-
-class RecordingWriter(TopicWriter):
-    """A TopicWriter that encodes (contract check) and keeps records instead of producing."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._codec, self._suffix = runtime.codec, ""
-        self.sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def send_many(self, topic: str, records: Sequence[Mapping[str, Any]]) -> None:
-        for record in records:
-            self.encode(topic, record)
-            self.sent.append((topic, dict(record)))
-
-    def on(self, topic: str) -> list[dict[str, Any]]:
-        return [r for t, r in self.sent if t == topic]
 
 
 @pytest.fixture
@@ -84,7 +68,7 @@ async def kredietbank(runtime: Runtime, fault: str | None
                                        retry_max_backoff_s=0.4)
         connector = KredietbankConnector(runtime, writer, settings=settings,
                                          cursors=MemoryCursors())
-        connector.api = http.partner(url, sim.token, settings.limits)
+        connector.api = http.partner(url, sim.token, limits_for(settings))
         yield connector, sim, elsewhere, writer
 
 
@@ -197,7 +181,7 @@ def test_hostile_isam_answers_are_dead_lettered_and_nothing_crashes(
             ids["deep-note"] = spool.receive(deep_json(30_000))  # 30k-deep notification
             ids["poison"] = spool.receive(json.dumps(bodies[0]).encode())
             processor = PoisonedProcessor(settings, spool, http.partner(
-                sim.base_url, sim.api_token, settings.limits), writer,
+                sim.base_url, sim.api_token, limits_for(settings)), writer,
                 RuntimeSealer(runtime), DeadLetters(writer, CONSUMER))
             processor.poison_id = ids["poison"]
             for _ in range(4):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -30,28 +29,12 @@ from connectors.isam.webhook import make_app
 from connectors.kit.deadletter import DeadLetters
 from connectors.kit.http import HttpSession
 from hub.broker import free_port
-from hub.publish import TopicWriter
 from hub.runtime import Runtime
 from hub.settings import from_env
+from tests.recording import RecordingWriter
 
 BSN = "123456782"
 TOKEN = "webhook-secret"
-
-
-class RecordingWriter(TopicWriter):
-    """A TopicWriter that encodes (contract check) and keeps records instead of producing."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._codec, self._suffix = runtime.codec, ""  # no producer: nothing is sent
-        self.sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def send_many(self, topic: str, records: Sequence[Mapping[str, Any]]) -> None:
-        for record in records:
-            self.encode(topic, record)
-            self.sent.append((topic, dict(record)))
-
-    def on(self, topic: str) -> list[dict[str, Any]]:
-        return [r for t, r in self.sent if t == topic]
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import itertools
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,22 +30,7 @@ from hub.errors import InvalidField
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
 from hub.settings import from_env
-
-
-class RecordingWriter(TopicWriter):
-    """Encodes every record with its topic's schema and keeps it; no broker."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._codec, self._suffix = runtime.codec, ""
-        self.sent: list[tuple[float, str, dict[str, Any]]] = []
-
-    async def send_many(self, topic: str, records: Sequence[Mapping[str, Any]]) -> None:
-        for record in records:
-            self.encode(topic, record)
-            self.sent.append((time.monotonic(), topic, dict(record)))
-
-    def on(self, topic: str) -> list[dict[str, Any]]:
-        return [r for _, t, r in self.sent if t == topic]
+from tests.recording import RecordingWriter
 
 
 class Crasher(Connector):
