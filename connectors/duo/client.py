@@ -29,6 +29,7 @@ from zeep.exceptions import Fault, TransportError, XMLParseError
 from connectors.duo import wsse
 from connectors.duo.config import DuoSettings
 from connectors.duo.translate import RawChange, parse_changes
+from connectors.kit.blocking import bind
 from hub.errors import ConfigurationError, UpstreamRejected, UpstreamUnavailable
 from hub.privacy import redact
 
@@ -93,7 +94,7 @@ def _session(settings: DuoSettings) -> requests.Session:
         session.trust_env = False
     if settings.client_cert:
         session.cert = (settings.client_cert, settings.client_key)
-    return session
+    return bind(session, settings.url, settings.max_response_bytes)  # origin, no redirects, cap
 
 
 class DuoClient:

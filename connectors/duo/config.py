@@ -24,6 +24,7 @@ class DuoSettings:
     signing_cert: str = ""  # WS-Security signing certificate; defaults to the TLS client pair
     signing_key: str = ""
     timeout_s: float = 10.0
+    max_response_bytes: int = 10 * 1024 * 1024  # a larger answer is refused (PayloadTooLarge)
     page_size: int = 100
     poll_interval_s: float = 2.0
     retry_attempts: int = 8

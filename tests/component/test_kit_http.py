@@ -217,3 +217,40 @@ def test_statuses_map_to_the_error_tree(status: int, kind: type[Exception] | Non
                 await api.request("GET", api.url("/s?bsn=123456782"))
 
     _run(partner, test)
+
+
+def test_the_same_rules_hold_for_requests_sessions_zeep_uses() -> None:
+    """DUO's SOAP client goes through requests: the kit's adapter binds it to DUO's origin."""
+    import requests
+
+    from connectors.kit.blocking import bind
+
+    partner = Partner()
+
+    async def away(_: web.Request) -> web.Response:
+        raise web.HTTPFound(f"{partner.elsewhere.base_url}/wsdl")
+
+    async def huge(request: web.Request) -> web.StreamResponse:
+        return await huge_answer(request, 400 * MiB, partner.streamed, declare_length=False)
+
+    partner.route("/api/ok", _json({"ok": True}))
+    partner.route("/api/away", away)
+    partner.route("/api/huge", huge)
+
+    async def test(api: PartnerHttp, base: str, elsewhere: Elsewhere) -> None:
+        session = bind(requests.Session(), base + "/api", 10 * MiB)
+
+        def get(url: str) -> requests.Response:
+            return session.get(url, timeout=5)
+
+        assert (await asyncio.to_thread(get, base + "/api/ok")).json() == {"ok": True}
+        with pytest.raises(UpstreamRejected, match="HTTP 302 redirect not followed"):
+            await asyncio.to_thread(get, base + "/api/away")
+        with pytest.raises(ForeignOrigin):
+            await asyncio.to_thread(get, elsewhere.base_url + "/api/ok")
+        with pytest.raises(PayloadTooLarge, match="10485760-byte limit"):
+            await asyncio.to_thread(get, base + "/api/huge")
+        assert elsewhere.seen == []
+
+    _run(partner, test)
+    assert not partner.streamed.finished
