@@ -137,6 +137,10 @@ class EmbeddedBroker:
             process.kill()
             process.wait(timeout)
 
+    def exit_code(self) -> int | None:
+        """The broker's exit code once it has exited, None while it runs (or never started)."""
+        return None if self._process is None else self._process.poll()
+
     def wait(self) -> int:
         """Block until the broker exits; returns its exit code."""
         if self._process is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import signal
 import sys
 
 import typer
@@ -30,16 +30,25 @@ def _settings() -> Settings:
 @app.command()
 def broker(port: int = typer.Option(None, help="Port on 127.0.0.1 (default HUB_BROKER_PORT).")
            ) -> None:
-    """Run the embedded Kafka-compatible broker (Tansu, memory only) until Ctrl-C."""
+    """Run the embedded Kafka-compatible broker (Tansu, memory only) until Ctrl-C or SIGTERM."""
+    import threading
+
     from hub.broker import EmbeddedBroker
 
     settings = _settings()
+    # The signals only set a flag, installed before Tansu starts: a Ctrl-C or `kill` at any
+    # moment, start-up included, ends in the one clean stop below, never in an exception
+    # raised halfway through a wait (which could leave Tansu running).
+    asked = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: asked.set())
     embedded = EmbeddedBroker(port or settings.broker_port).start()
-    try:  # a Ctrl-C right after the ready line still stops the broker cleanly
+    try:
         out.print(f"broker ready on {embedded.bootstrap} (pid {embedded.pid}); Ctrl-C stops it")
-        embedded.wait()
-    except KeyboardInterrupt:
-        out.print("stopping broker ...")
+        while not asked.wait(0.2) and embedded.exit_code() is None:
+            pass
+        if asked.is_set():
+            out.print("stopping broker ...")
     finally:
         embedded.stop()
 
@@ -47,10 +56,10 @@ def broker(port: int = typer.Option(None, help="Port on 127.0.0.1 (default HUB_B
 @topics_app.command("apply")
 def topics_apply() -> None:
     """Create the declared topics that are missing; change nothing else."""
-    from hub.kafka_admin import apply_topics
+    from hub.broker_ops import create_missing_topics
 
     settings = _settings()
-    result = asyncio.run(apply_topics(settings.kafka_bootstrap, settings.topic_suffix))
+    result = create_missing_topics(settings.kafka_bootstrap, settings.topic_suffix)
     for name in result.created:
         out.print(f"created  {name}")
     out.print(f"{len(result.created)} created, {len(result.existing)} already there")
@@ -58,15 +67,34 @@ def topics_apply() -> None:
 
 @topics_app.command("list")
 def topics_list() -> None:
-    """Print every declared topic with its schemas, partitions and dead-letter topic."""
+    """Print every declared topic with its schemas, partitions, dead-letter topic and, when the
+    broker answers, how many messages it holds there (``missing`` when not created)."""
     import topics
+    from hub.broker_ops import BrokerOps
+    from hub.errors import UpstreamUnavailable
 
-    table = Table("topic", "value schema", "partitions", "retention", "dead letters", "pii")
+    settings = _settings()
+    held: dict[str, int] | None = None
+    try:
+        with BrokerOps(settings.kafka_bootstrap) as broker:
+            offsets = broker.offsets(broker.partitions(
+                topics.physical(spec.name, settings.topic_suffix) for spec in topics.TOPICS))
+        held = {}
+        for tp, o in offsets.items():
+            name = topics.logical(tp.topic, settings.topic_suffix)
+            held[name] = held.get(name, 0) + o.messages
+    except UpstreamUnavailable:
+        pass
+    table = Table("topic", "value schema", "partitions", "retention", "dead letters", "pii",
+                  "messages")
     for spec in topics.TOPICS:
+        on_broker = "-" if held is None else str(held.get(spec.name, "missing"))
         table.add_row(spec.name, spec.value_schema.rsplit(".", 1)[-1], str(spec.partitions),
                       f"{spec.retention_ms // 86_400_000}d", spec.dead_letter or "-",
-                      "yes" if spec.pii else "no")
+                      "yes" if spec.pii else "no", on_broker)
     Console(width=200).print(table)
+    if held is None:
+        out.print(f"no broker answers at {settings.kafka_bootstrap}: messages not counted")
 
 
 @schemas_app.command("check")

@@ -8,6 +8,7 @@ whether trying again can help::
      │    ├── BadMessage           bytes or record that do not fit the contract
      │    │    ├── UnknownSchema   framing names a magic byte or schema id we do not know
      │    │    ├── InvalidField    a field the hub relies on is missing or wrong (names the field)
+     │    │    │    └── InvalidAccount  an IBAN or BIC fails the account check (connectors.accounts)
      │    │    ├── PayloadTooLarge an answer, request body or file is over its size limit
      │    │    └── ForeignOrigin   a partner named a URL outside its configured origin
      │    ├── UpstreamRejected     a partner said no (SOAP Fault, HTTP 4xx)
@@ -50,6 +51,10 @@ class InvalidField(BadMessage):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class InvalidAccount(InvalidField):
+    """An IBAN or BIC fails the one account check (``connectors.accounts``); names the field."""
 
 
 class PayloadTooLarge(BadMessage):

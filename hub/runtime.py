@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import topics
 from hub.codec import AvroCodec
 from hub.errors import ConfigurationError
 from hub.privacy import BsnCipher
@@ -75,12 +76,11 @@ class Runtime:
 
     def physical(self, topic: str) -> str:
         """The broker-side name of a declared topic."""
-        return topic + self.settings.topic_suffix
+        return topics.physical(topic, self.settings.topic_suffix)
 
     def logical(self, physical: str) -> str:
         """The declared name of a broker-side topic."""
-        suffix = self.settings.topic_suffix
-        return physical[: -len(suffix)] if suffix and physical.endswith(suffix) else physical
+        return topics.logical(physical, self.settings.topic_suffix)
 
 
 class StoreCursors:

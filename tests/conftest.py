@@ -9,8 +9,10 @@ import pytest
 
 try:
     from tests.pg import PgCluster, PgUnavailable, start_cluster
+    from tests.ubl_oracle import UblOracle
 except ModuleNotFoundError:  # tests/ is no package: pytest put tests/ itself on sys.path
     from pg import PgCluster, PgUnavailable, start_cluster  # type: ignore[no-redef]
+    from ubl_oracle import UblOracle  # type: ignore[no-redef]
 
 # ── PostgreSQL and the store ─────────────────────────────────────────────────────────────
 # `store_url` gives each test a fresh, empty database, once on SQLite and once on
@@ -137,3 +139,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if quick:
             ordered.append(quick.pop(0))
     items[:] = ordered + quick
+
+
+# ── Official e-invoice validators ─────────────────────────────────────────────────────────
+# `ubl_oracle` runs the UBL 2.1 XSD, the CEN and Peppol BIS 3.0.19 schematrons and SI-UBL 2.0
+# (../shared/fixtures/validation/) on a document; see tests/ubl_oracle.py. Compiled once per
+# test process; a missing validator file fails the test that asks for it, it is never skipped.
+
+
+@pytest.fixture(scope="session")
+def ubl_oracle() -> UblOracle:
+    """The official e-invoice validators, compiled once for the session."""
+    return UblOracle()

@@ -196,3 +196,10 @@ def dead_letter_of(name: str) -> str:
 def physical(name: str, suffix: str) -> str:
     """The broker topic for a logical name: ``name + suffix`` (tests isolate with a suffix)."""
     return name + suffix
+
+
+def logical(physical_name: str, suffix: str) -> str:
+    """The declared name of a broker topic: ``physical`` without the suffix."""
+    if suffix and physical_name.endswith(suffix):
+        return physical_name[: -len(suffix)]
+    return physical_name

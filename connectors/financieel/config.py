@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from connectors import accounts
+from connectors.financieel.sepa import Debtor
+from hub.errors import ConfigurationError, InvalidAccount
 from hub.settings import Settings, read_env, register_settings
 
 PREFIX = "HUB_FIN_"
@@ -26,6 +29,16 @@ class FinSettings:
     def root_dir(self, hub: Settings) -> Path:
         """The financial system's drop folder."""
         return Path(self.root) if self.root else hub.var_dir / "financieel"
+
+    def debtor(self) -> Debtor:
+        """The paying account; ``ConfigurationError`` naming the setting when its IBAN (of the
+        SEPA zone) or BIC fails the one account check (``connectors.accounts``)."""
+        try:
+            return Debtor(self.debtor_name,
+                          accounts.sepa_iban(self.debtor_iban, field=f"{PREFIX}DEBTOR_IBAN"),
+                          accounts.bic(self.debtor_bic, field=f"{PREFIX}DEBTOR_BIC"))
+        except InvalidAccount as exc:
+            raise ConfigurationError(str(exc)) from exc
 
 
 register_settings(FinSettings, PREFIX)

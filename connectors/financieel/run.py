@@ -27,7 +27,7 @@ from connectors.base import Connector, together
 from connectors.financieel import translate as t
 from connectors.financieel.camt import Movement, parse_statement
 from connectors.financieel.config import FinSettings, fin_settings
-from connectors.financieel.sepa import Debtor, pain001
+from connectors.financieel.sepa import pain001
 from connectors.kit.consumer import Batch, OutboundConsumer
 from connectors.kit.folder import DropFolder, Dropped, write_atomic
 from connectors.kit.inbox import Inbox, Taken
@@ -54,7 +54,7 @@ class FinancieelConnector(Connector):
         self.folder = DropFolder(s.root_dir(runtime.settings)).create()
         self.paid = Ledger(self.folder.root / ".ledger" / "betaalopdrachten.jsonl")
         self.exported = Ledger(self.folder.root / ".ledger" / "boekingen.jsonl")
-        self.debtor = Debtor(s.debtor_name, s.debtor_iban, s.debtor_bic)
+        self.debtor = s.debtor()
         self.inbox = Inbox(self.health.part("inbox"), max_bytes=s.max_file_bytes,
                            attempts=self.retry.attempts, unstable_polls=s.unstable_polls)
 

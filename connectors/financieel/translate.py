@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from connectors import accounts
 from connectors.financieel.camt import Movement
-from connectors.financieel.sepa import Transfer, end_to_end_id, valid_iban
+from connectors.financieel.sepa import Transfer, end_to_end_id
 from connectors.ubl import invoice_key
 
 SOURCE = "financieel"
@@ -24,6 +25,7 @@ EXPORT_HEADER = ("boekingskenmerk", "factuurnummer", "leverancier_id", "gemeente
                  "betaalbatch")
 IN_BATCH, CREDIT, NO_IBAN, BAD_IBAN = ("IN_BETAALOPDRACHT", "CREDITERING", "GEEN_IBAN",
                                        "ONGELDIG_IBAN")
+NOT_SEPA = "BUITEN_SEPA"  # a valid IBAN outside the SEPA zone: booked, not in a SEPA batch
 
 
 @dataclass(frozen=True)
@@ -36,21 +38,25 @@ class Planned:
 
 
 def plan(bookings: Sequence[Mapping[str, Any]]) -> list[Planned]:
-    """Decide per booking: a transfer for positive amounts with a valid IBAN, else booked only."""
+    """Decide per booking: a transfer for a positive amount to a SEPA-zone IBAN (the one account
+    check, ``connectors.accounts``), else booked only, with the reason as its status."""
     out = []
     for b in bookings:
-        iban = (b.get("iban_begunstigde") or "").replace(" ", "").upper()
+        iban = (b.get("iban_begunstigde") or "").strip()
         if b["bedrag_cent"] <= 0:
             out.append(Planned(b, CREDIT, None))
         elif not iban:
             out.append(Planned(b, NO_IBAN, None))
-        elif not valid_iban(iban):
+        elif not accounts.is_iban(iban):
             out.append(Planned(b, BAD_IBAN, None))
+        elif not accounts.in_sepa_zone(iban):
+            out.append(Planned(b, NOT_SEPA, None))
         else:
             out.append(Planned(b, IN_BATCH, Transfer(
                 end_to_end_id=end_to_end_id(b["boekingskenmerk"]), amount_cent=b["bedrag_cent"],
                 creditor_name=b.get("naam_begunstigde") or b["leverancier_id"],
-                creditor_iban=iban, remittance=f"Factuur {b['factuurnummer']}")))
+                creditor_iban=accounts.iban(iban, field="iban_begunstigde"),
+                remittance=f"Factuur {b['factuurnummer']}")))
     return out
 
 

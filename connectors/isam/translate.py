@@ -8,13 +8,13 @@ validated here (R20); errors name the field (``pip.dagtekening``), never a value
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 import topics
+from connectors import accounts
 from connectors.edge import BsnSealer, Routed
 from connectors.kit.fields import Reader
 from hub.errors import InvalidField
@@ -104,14 +104,11 @@ def _verhuizing(r: Reader) -> dict[str, Any]:
 CREDITEUR_SOORTEN = ("HUUR", "GAS", "ELEKTRICITEIT", "ENERGIE", "WATER", "ZORGVERZEKERING",
                      "OVERIG")
 EINDE_REDENEN = ("TERMIJN_VERSTREKEN", "BIJSTAND_BEEINDIGD", "VERHUIZING", "OP_VERZOEK", "OVERIG")
-_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$")
 
 
 def crediteur(r: Reader) -> dict[str, Any]:
-    """One creditor of an ontzorgen decision (R11); the IBAN is checked for shape."""
-    iban = r.text("iban").replace(" ", "").upper()
-    if not _IBAN.match(iban):
-        raise InvalidField(f"{r.resource}.iban", "not an IBAN")
+    """One creditor of an ontzorgen decision (R11); the IBAN passes the one account check."""
+    iban = accounts.iban(r.text("iban"), field=f"{r.resource}.iban")
     bedrag = r.integer("bedragCent")
     if bedrag <= 0:
         raise InvalidField(f"{r.resource}.bedragCent", "must be positive")

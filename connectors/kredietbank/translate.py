@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import topics
+from connectors import accounts
 from connectors.edge import BsnSealer, Routed, enum_symbols
 from connectors.kit.fields import Reader
 from hub.errors import InvalidField
@@ -42,7 +43,8 @@ def aanmelding_body(record: Mapping[str, Any], bsn: str) -> dict[str, Any]:
             "vrijwillig": record["vrijwillig"],
             "machtiging": {"kenmerk": record["machtiging_kenmerk"],
                            "datum": _iso(record["machtiging_datum"])},
-            "crediteuren": [{"soort": c["soort"], "naam": c["naam"], "iban": c["iban"],
+            "crediteuren": [{"soort": c["soort"], "naam": c["naam"],
+                             "iban": accounts.iban(c["iban"], field="crediteuren.iban"),
                              "bedragCent": c["bedrag_cent"],
                              "betalingskenmerk": c.get("betalingskenmerk")}
                             for c in record["crediteuren"]]}
@@ -100,7 +102,9 @@ def mutatie(data: Mapping[str, Any], *, sealer: BsnSealer, received_at: datetime
             **head, "message_id": _id(f"betaling:{betaling}:{status}"),
             "betaling_kenmerk": betaling, "periode_begindatum": _month(r),
             "crediteur_soort": r.code("crediteurSoort", CREDITEUR_SOORTEN),
-            "crediteur_iban": r.text("crediteurIban"), "bedrag_cent": r.integer("bedragCent"),
+            "crediteur_iban": accounts.iban(r.text("crediteurIban"),
+                                            field=f"{r.resource}.crediteurIban"),
+            "bedrag_cent": r.integer("bedragCent"),
             "status": status,
             "betaaldatum": r.date("betaaldatum") if status == "BETAALD" else None,
             "reden_mislukt": r.text("redenMislukt") if status == "MISLUKT" else None})

@@ -54,6 +54,7 @@ class SchoolSimulator:
     folder: DropFolder
     name: str = "Taalschool Demo"
     kvk: str = "12345678"
+    vat: str = "NL123456780B01"
     iban: str = "NL91ABNA0417164300"
     gemeente_oin: str = "00000001001234567000"
     hourly_price: Decimal = Decimal("41.00")
@@ -112,7 +113,7 @@ class SchoolSimulator:
                               buyer_reference="C-2024-01", buyer_oin=self.gemeente_oin,
                               buyer_name="Gemeente Demo", iban=self.iban, lines=lines,
                               credit_note_for=credit_note_for,
-                              payable_override=payable_override)
+                              payable_override=payable_override, supplier_vat=self.vat)
         suffix = "cn" if credit_note_for else "inv"
         return self.drop(f"{number}-{suffix}-{len(self.written)}.xml", ublgen.render(doc))
 

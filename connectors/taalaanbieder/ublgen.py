@@ -2,18 +2,26 @@
 
 Lines are VAT category E (education is exempt, VATEX-EU-J) by default; each line carries the
 service period (BT-134/135), the aanmelding id as order line reference (BT-132) and the case
-reference as invoiced object identifier (BT-128), as FORMAT.md asks of schools.
+reference as invoiced object identifier (BT-128), as FORMAT.md asks of schools. The XML comes
+from the shared ``connectors.ubl.writer``, which the official validators check in the tests.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
-CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
-PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+from connectors.ubl import writer
+from connectors.ubl.writer import OIN, PEPPOL, SI_UBL, Address
+
+__all__ = ["PEPPOL", "SI_UBL", "Address", "Document", "Line", "render"]
+
+EXEMPTION_CODE = "VATEX-EU-J"
+EXEMPTION_REASON = "Vrijgesteld onderwijs (artikel 11 lid 1 onderdeel o Wet OB 1968)"
+PAYMENT_DAYS = 30
+SCHOOL_ADDRESS = Address("Oudegracht 120", "Utrecht", "3511 AX")
+GEMEENTE_ADDRESS = Address("Stadsplateau 1", "Utrecht", "3521 AZ")
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,14 @@ class Line:
     @property
     def amount(self) -> Decimal:
         """Net line amount, quantity x price to the cent."""
-        return (self.quantity * self.price).quantize(Decimal("0.01"))
+        return self.ubl().amount
+
+    def ubl(self) -> writer.Line:
+        """The line as the shared writer takes it (BT-132 aanmelding, BT-128 case)."""
+        return writer.Line(
+            name=self.description[:40], description=self.description, quantity=self.quantity,
+            price=self.price, start=self.start, end=self.end, unit=self.unit,
+            order_line_ref=self.aanmelding_id, object_id=self.case_ref)
 
 
 @dataclass(frozen=True)
@@ -41,91 +56,36 @@ class Document:
 
     number: str
     issue_date: date
-    supplier_id: str
+    supplier_id: str                 # BOW-nummer (BT-29)
     supplier_name: str
-    supplier_kvk: str
-    buyer_reference: str
-    buyer_oin: str
+    supplier_kvk: str                # BT-30 and the Peppol endpoint (0106)
+    buyer_reference: str             # contract id (BT-10)
+    buyer_oin: str                   # BT-47 and the Peppol endpoint (0190)
     buyer_name: str
     iban: str
     lines: list[Line] = field(default_factory=list)
     credit_note_for: str | None = None
     payable_override: Decimal | None = None  # an anomaly: totals that do not add up
-
-
-def _amount(tag: str, value: Decimal) -> str:
-    return f'<cbc:{tag} currencyID="EUR">{value:.2f}</cbc:{tag}>'
-
-
-def _party(endpoint_scheme: str, endpoint: str, ident: str | None, name: str) -> str:
-    ident_xml = (f"<cac:PartyIdentification><cbc:ID>{escape(ident)}</cbc:ID>"
-                 "</cac:PartyIdentification>") if ident else ""
-    return (f'<cac:Party><cbc:EndpointID schemeID="{endpoint_scheme}">{escape(endpoint)}'
-            f"</cbc:EndpointID>{ident_xml}<cac:PartyName><cbc:Name>{escape(name)}</cbc:Name>"
-            "</cac:PartyName><cac:PostalAddress><cbc:CityName>Utrecht</cbc:CityName><cac:Country>"
-            "<cbc:IdentificationCode>NL</cbc:IdentificationCode></cac:Country></cac:PostalAddress>"
-            f"<cac:PartyLegalEntity><cbc:RegistrationName>{escape(name)}</cbc:RegistrationName>"
-            "</cac:PartyLegalEntity></cac:Party>")
-
-
-def _line(n: int, line: Line, credit: bool) -> str:
-    tag, qty = ("CreditNoteLine", "CreditedQuantity") if credit else ("InvoiceLine",
-                                                                      "InvoicedQuantity")
-    order = (f"<cac:OrderLineReference><cbc:LineID>{escape(line.aanmelding_id)}</cbc:LineID>"
-             "</cac:OrderLineReference>") if line.aanmelding_id else ""
-    obj = (f'<cac:DocumentReference><cbc:ID schemeID="ZZZ">{line.case_ref}</cbc:ID>'
-           "<cbc:DocumentTypeCode>130</cbc:DocumentTypeCode></cac:DocumentReference>"
-           ) if line.case_ref else ""
-    return (f"<cac:{tag}><cbc:ID>{n}</cbc:ID>"
-            f'<cbc:{qty} unitCode="{line.unit}">{line.quantity}</cbc:{qty}>'
-            f"{_amount('LineExtensionAmount', line.amount)}"
-            f"<cac:InvoicePeriod><cbc:StartDate>{line.start}</cbc:StartDate>"
-            f"<cbc:EndDate>{line.end}</cbc:EndDate></cac:InvoicePeriod>{order}{obj}"
-            f"<cac:Item><cbc:Description>{escape(line.description)}</cbc:Description>"
-            f"<cbc:Name>{escape(line.description[:40])}</cbc:Name>"
-            "<cac:ClassifiedTaxCategory><cbc:ID>E</cbc:ID><cbc:Percent>0</cbc:Percent>"
-            "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>"
-            f"</cac:Item><cac:Price>{_amount('PriceAmount', line.price)}</cac:Price></cac:{tag}>")
+    supplier_vat: str | None = None  # BT-31: an exempt invoice needs it (BR-E-02)
+    supplier_address: Address = SCHOOL_ADDRESS
+    buyer_address: Address = GEMEENTE_ADDRESS
+    order_reference: str | None = None  # BT-13; the contract id when lines name aanmeldingen
+    customization: str = PEPPOL      # or SI_UBL
 
 
 def render(doc: Document) -> bytes:
     """The UBL 2.1 XML of ``doc`` (Invoice, or CreditNote when ``credit_note_for`` is set)."""
-    credit = doc.credit_note_for is not None
-    root = "CreditNote" if credit else "Invoice"
-    total = sum((line.amount for line in doc.lines), Decimal(0))
-    payable = doc.payable_override if doc.payable_override is not None else total
-    type_code = ("<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>" if credit else
-                 f"<cbc:DueDate>{doc.issue_date.replace(day=28)}</cbc:DueDate>"
-                 "<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>")
-    billing = (f"<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>"
-               f"{escape(doc.credit_note_for or '')}</cbc:ID></cac:InvoiceDocumentReference>"
-               "</cac:BillingReference>") if credit else ""
-    supplier = _party("0106", doc.supplier_kvk, doc.supplier_id, doc.supplier_name)
-    body = (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} '
-        f'xmlns="urn:oasis:names:specification:ubl:schema:xsd:{root}-2" '
-        'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" '
-        'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
-        f"<cbc:CustomizationID>{CUSTOMIZATION}</cbc:CustomizationID>"
-        f"<cbc:ProfileID>{PROFILE}</cbc:ProfileID><cbc:ID>{escape(doc.number)}</cbc:ID>"
-        f"<cbc:IssueDate>{doc.issue_date}</cbc:IssueDate>{type_code}"
-        "<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>"
-        f"<cbc:BuyerReference>{escape(doc.buyer_reference)}</cbc:BuyerReference>{billing}"
-        f"<cac:AccountingSupplierParty>{supplier}</cac:AccountingSupplierParty>"
-        f"<cac:AccountingCustomerParty>{_party('0190', doc.buyer_oin, None, doc.buyer_name)}"
-        "</cac:AccountingCustomerParty>"
-        "<cac:PaymentMeans><cbc:PaymentMeansCode>30</cbc:PaymentMeansCode>"
-        f"<cbc:PaymentID>{escape(doc.number)}</cbc:PaymentID><cac:PayeeFinancialAccount>"
-        f"<cbc:ID>{doc.iban}</cbc:ID></cac:PayeeFinancialAccount></cac:PaymentMeans>"
-        f"<cac:TaxTotal>{_amount('TaxAmount', Decimal(0))}<cac:TaxSubtotal>"
-        f"{_amount('TaxableAmount', total)}{_amount('TaxAmount', Decimal(0))}"
-        "<cac:TaxCategory><cbc:ID>E</cbc:ID><cbc:Percent>0</cbc:Percent>"
-        "<cbc:TaxExemptionReasonCode>VATEX-EU-J</cbc:TaxExemptionReasonCode>"
-        "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>"
-        "</cac:TaxSubtotal></cac:TaxTotal>"
-        f"<cac:LegalMonetaryTotal>{_amount('LineExtensionAmount', total)}"
-        f"{_amount('TaxExclusiveAmount', total)}{_amount('TaxInclusiveAmount', total)}"
-        f"{_amount('PayableAmount', payable)}</cac:LegalMonetaryTotal>"
-        + "".join(_line(n, line, credit) for n, line in enumerate(doc.lines, 1))
-        + f"</{root}>")
-    return body.encode("utf-8")
+    ordered = any(line.aanmelding_id for line in doc.lines)
+    return writer.render(writer.Document(
+        number=doc.number, issue_date=doc.issue_date,
+        due_date=doc.issue_date + timedelta(days=PAYMENT_DAYS),
+        seller=writer.Party(doc.supplier_name, doc.supplier_kvk, writer.KVK,
+                            doc.supplier_address, identifier=doc.supplier_id,
+                            vat_number=doc.supplier_vat),
+        buyer=writer.Party(doc.buyer_name, doc.buyer_oin, OIN, doc.buyer_address),
+        lines=[line.ubl() for line in doc.lines], buyer_reference=doc.buyer_reference,
+        order_reference=doc.order_reference or (doc.buyer_reference if ordered else None),
+        iban=doc.iban, credit_note_for=doc.credit_note_for,
+        exemption_code=None if doc.customization == SI_UBL else EXEMPTION_CODE,  # BR-NL-35
+        exemption_reason=EXEMPTION_REASON, customization=doc.customization,
+        payable_override=doc.payable_override))

@@ -11,7 +11,9 @@ Public API (see README.md)::
 entities, no network, size-capped), reads the EN 16931 fields and checks the core rules. Any
 refusal is an ``InvoiceRejected`` (a ``hub.errors.PermanentError``) whose ``rule`` names the rule
 that failed (``XML-DTD``, ``BR-16``, ``BR-CO-10``, ``PEPPOL-EN16931-R120``, ...) and whose
-``detail`` says why; ``str(exc)`` is ``"<source>: <rule>: <detail>"``.
+``detail`` says why; ``str(exc)`` is ``"<source>: <rule>: <detail>"``. The hub's own refusals
+of documents the standard allows are ``HUB-*`` rules (``policy.py``); ``scaled`` converts the
+checked amounts to the integers the ``Factuur`` record carries.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import hashlib
 
 from connectors import safexml
-from connectors.ubl import reader, rules
+from connectors.ubl import policy, reader, rules
 from connectors.ubl.model import (
     CREDIT_NOTE,
     INVOICE,
@@ -31,12 +33,15 @@ from connectors.ubl.model import (
     UblTotals,
     UblVat,
 )
+from connectors.ubl.policy import scaled
+from connectors.ubl.record import factuur, invoice_key
 
 MAX_BYTES = 5 * 1024 * 1024
 
 __all__ = [
     "CREDIT_NOTE", "INVOICE", "MAX_BYTES", "InvoiceRejected", "UblAllowanceCharge",
-    "UblInvoice", "UblLine", "UblParty", "UblTotals", "UblVat", "invoice_key", "parse_invoice",
+    "UblInvoice", "UblLine", "UblParty", "UblTotals", "UblVat", "factuur", "invoice_key",
+    "parse_invoice", "scaled",
 ]
 
 
@@ -48,9 +53,6 @@ def parse_invoice(data: bytes, *, source: str, max_bytes: int = MAX_BYTES) -> Ub
         raise InvoiceRejected(source, exc.rule, exc.detail) from exc
     invoice = reader.read(root, source=source, sha256=hashlib.sha256(data).hexdigest())
     rules.check(invoice)
+    policy.check(invoice)
     return invoice
 
-
-def invoice_key(supplier_id: str, number: str) -> str:
-    """``Factuur.case_ref``: 'FA' + 30 upper-case hex of SHA-256 over '<supplier_id>/<number>'."""
-    return "FA" + hashlib.sha256(f"{supplier_id}/{number}".encode()).hexdigest()[:30].upper()

@@ -32,7 +32,8 @@ class UblParty:
     trading_name: str | None      # BT-28 / BT-45 PartyName
     identifier: str | None        # BT-29 / BT-46 PartyIdentification/ID
     legal_id: str | None          # BT-30 / BT-47 PartyLegalEntity/CompanyID
-    vat_number: str | None        # BT-31 / BT-48 PartyTaxScheme/CompanyID
+    vat_number: str | None        # BT-31 / BT-48 PartyTaxScheme/CompanyID, TaxScheme VAT
+    tax_registration_id: str | None  # BT-32 PartyTaxScheme/CompanyID of another tax scheme
     endpoint_id: str | None       # BT-34 / BT-49 EndpointID
     endpoint_scheme: str | None   # its schemeID (0106 KvK, 0190 OIN, 0088 GLN, ...)
     country: str | None           # BT-40 / BT-55
@@ -134,7 +135,8 @@ class UblInvoice:
     delivery_date: date | None        # BT-72
     supplier: UblParty
     buyer: UblParty
-    payee_iban: str | None            # BT-84
+    payment_means_code: str | None    # BT-81 (30 credit transfer, 58 SEPA credit transfer)
+    payee_iban: str | None            # BT-84: compact when it is a valid IBAN, else as written
     payment_id: str | None            # BT-83 remittance information
     allowance_charges: tuple[UblAllowanceCharge, ...]
     vat: tuple[UblVat, ...]
@@ -145,3 +147,27 @@ class UblInvoice:
     def is_credit_note(self) -> bool:
         """True for a UBL CreditNote document."""
         return self.kind == CREDIT_NOTE
+
+    def line_period(self, line: UblLine) -> tuple[date, date]:
+        """The service period of ``line``, first day and last day.
+
+        The line's own dates (BT-134/135) first. A line with one of them takes the other from
+        the invoice period (BT-73/74) when that keeps the period in order, else the line's own
+        date (a line with only an end date is a service on that date, never one that starts
+        after it ends). A line without dates takes the invoice period, else the delivery date
+        (BT-72), else the issue date. BR-29/BR-30 already refused periods that end first.
+        """
+        start, end = line.period_start, line.period_end
+        if start is None and end is None:
+            start, end = self.period_start, self.period_end
+            if start is None and end is None:
+                start = self.delivery_date or self.issue_date
+        elif start is None:
+            start = self.period_start if end and self.period_start and self.period_start <= end \
+                else None
+        elif end is None:
+            end = self.period_end if self.period_end and self.period_end >= start else None
+        first = start or end
+        last = end or start
+        assert first is not None and last is not None
+        return first, last

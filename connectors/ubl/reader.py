@@ -1,86 +1,38 @@
 """UBL 2.1 XML -> ``UblInvoice``: reads the EN 16931 fields and checks their presence and form.
 
-Mandatory-field rules (BR-01 .. BR-26) are checked here while reading; the sums are checked in
-``rules.py``. Every refusal is an ``InvoiceRejected`` naming the rule.
+Mandatory-field rules (BR-01 .. BR-48) are checked here while reading; sums, code lists and
+the hub's policy are checked in ``rules.py`` and ``policy.py``. Every refusal is an
+``InvoiceRejected`` naming the rule.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from connectors.ubl.fields import NS, ZERO, Fields
 from connectors.ubl.model import (
     CREDIT_NOTE,
     INVOICE,
-    InvoiceRejected,
     UblAllowanceCharge,
     UblInvoice,
     UblLine,
-    UblParty,
     UblTotals,
     UblVat,
 )
+from connectors.ubl.parties import party, payment
 
-CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
-CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 ROOTS = {
     "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice": INVOICE,
     "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote": CREDIT_NOTE,
 }
-NS = {"cbc": CBC, "cac": CAC}
-ZERO = Decimal(0)
-
-
-class _Reader:
-    """Field access on one document, raising ``InvoiceRejected`` with the document's source."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, rule: str, detail: str) -> InvoiceRejected:
-        return InvoiceRejected(self.source, rule, detail)
-
-    def text(self, node: Any, path: str) -> str | None:
-        found = node.find(path, NS)
-        if found is None or found.text is None or not found.text.strip():
-            return None
-        return str(found.text).strip()
-
-    def need(self, node: Any, path: str, rule: str, what: str) -> str:
-        value = self.text(node, path)
-        if value is None:
-            raise self.fail(rule, f"{what} ({path}) is missing")
-        return value
-
-    def amount(self, node: Any, path: str, rule: str, what: str, *,
-               required: bool = True) -> Decimal:
-        raw = self.need(node, path, rule, what) if required else self.text(node, path)
-        return ZERO if raw is None else self.decimal(raw, what)
-
-    def decimal(self, raw: str, what: str) -> Decimal:
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise self.fail("UBL-DECIMAL", f"{what} is not a number") from None
-        if not value.is_finite():
-            raise self.fail("UBL-DECIMAL", f"{what} is not a finite number")
-        return value
-
-    def date(self, node: Any, path: str, rule: str, what: str, *,
-             required: bool = False) -> date | None:
-        raw = self.need(node, path, rule, what) if required else self.text(node, path)
-        if raw is None:
-            return None
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise self.fail(rule, f"{what} is not a date (YYYY-MM-DD)") from None
+OBJECT_TYPE = "130"  # UNCL 1001 "invoicing data sheet": the only line DocumentReference (BT-128)
 
 
 def read(root: Any, *, source: str, sha256: str) -> UblInvoice:
     """Read a parsed UBL root element; presence rules are checked, sums are not."""
-    r = _Reader(source)
+    r = Fields(source)
     kind = ROOTS.get(root.tag)
     if kind is None:
         raise r.fail("UBL-ROOT", "root element is not a UBL 2.1 Invoice or CreditNote")
@@ -92,14 +44,15 @@ def read(root: Any, *, source: str, sha256: str) -> UblInvoice:
         raise r.fail("BR-16", "the document has no lines")
     issue_date = r.date(root, "cbc:IssueDate", "BR-03", "issue date (BT-2)", required=True)
     assert issue_date is not None
+    period_start, period_end = _period(r, root, "BR-29", "invoice period (BT-73/74)")
+    code, account, payment_id = payment(r, root)
     return UblInvoice(
         source=source, sha256=sha256, kind=kind,
         customization_id=r.need(root, "cbc:CustomizationID", "BR-01",
                                 "specification identifier (BT-24)"),
         profile_id=r.text(root, "cbc:ProfileID"),
         number=r.need(root, "cbc:ID", "BR-02", "invoice number (BT-1)"),
-        issue_date=issue_date,
-        due_date=r.date(root, "cbc:DueDate", "UBL-DATE", "due date (BT-9)"),
+        issue_date=issue_date, due_date=_due_date(r, root, kind),
         type_code=r.need(root, type_tag, "BR-04", "type code (BT-3)"),
         currency=r.need(root, "cbc:DocumentCurrencyCode", "BR-05", "currency (BT-5)"),
         buyer_reference=r.text(root, "cbc:BuyerReference"),
@@ -107,16 +60,12 @@ def read(root: Any, *, source: str, sha256: str) -> UblInvoice:
         preceding_invoice=r.text(root, "cac:BillingReference/cac:InvoiceDocumentReference/"
                                  "cbc:ID"),
         accounting_cost=r.text(root, "cbc:AccountingCost"),
-        period_start=r.date(root, "cac:InvoicePeriod/cbc:StartDate", "UBL-DATE",
-                            "invoice period start (BT-73)"),
-        period_end=r.date(root, "cac:InvoicePeriod/cbc:EndDate", "UBL-DATE",
-                          "invoice period end (BT-74)"),
+        period_start=period_start, period_end=period_end,
         delivery_date=r.date(root, "cac:Delivery/cbc:ActualDeliveryDate", "UBL-DATE",
                              "delivery date (BT-72)"),
-        supplier=_party(r, root, "cac:AccountingSupplierParty/cac:Party", "BR-06", "seller"),
-        buyer=_party(r, root, "cac:AccountingCustomerParty/cac:Party", "BR-07", "buyer"),
-        payee_iban=r.text(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID"),
-        payment_id=r.text(root, "cac:PaymentMeans/cbc:PaymentID"),
+        supplier=party(r, root, "cac:AccountingSupplierParty/cac:Party", "BR-06", "seller"),
+        buyer=party(r, root, "cac:AccountingCustomerParty/cac:Party", "BR-07", "buyer"),
+        payment_means_code=code, payee_iban=account, payment_id=payment_id,
         allowance_charges=tuple(_allowance_charge(r, n)
                                 for n in root.findall("cac:AllowanceCharge", NS)),
         vat=_vat(r, root),
@@ -125,83 +74,83 @@ def read(root: Any, *, source: str, sha256: str) -> UblInvoice:
     )
 
 
-def _party(r: _Reader, root: Any, path: str, rule: str, role: str) -> UblParty:
-    node = root.find(path, NS)
-    if node is None:
-        raise r.fail(rule, f"{role} party ({path}) is missing")
-    trading = r.text(node, "cac:PartyName/cbc:Name")
-    name = r.text(node, "cac:PartyLegalEntity/cbc:RegistrationName") or trading
-    if name is None:
-        raise r.fail(rule, f"{role} name (PartyLegalEntity/RegistrationName) is missing")
-    endpoint = node.find("cbc:EndpointID", NS)
-    return UblParty(
-        name=name, trading_name=trading,
-        identifier=r.text(node, "cac:PartyIdentification/cbc:ID"),
-        legal_id=r.text(node, "cac:PartyLegalEntity/cbc:CompanyID"),
-        vat_number=r.text(node, "cac:PartyTaxScheme/cbc:CompanyID"),
-        endpoint_id=r.text(node, "cbc:EndpointID"),
-        endpoint_scheme=endpoint.get("schemeID") if endpoint is not None else None,
-        country=r.text(node, "cac:PostalAddress/cac:Country/cbc:IdentificationCode"),
-    )
+def _due_date(r: Fields, root: Any, kind: str) -> date | None:
+    """BT-9: ``cbc:DueDate`` on an Invoice; a UBL 2.1 CreditNote has it in PaymentMeans."""
+    if kind == INVOICE:
+        return r.date(root, "cbc:DueDate", "UBL-DATE", "due date (BT-9)")
+    return r.date(root, "cac:PaymentMeans/cbc:PaymentDueDate", "UBL-DATE", "due date (BT-9)")
 
 
-def _line(r: _Reader, node: Any, qty_tag: str) -> UblLine:
+def _period(r: Fields, node: Any, rule: str, what: str) -> tuple[date | None, date | None]:
+    """(start, end) of the InvoicePeriod under ``node``; ``rule`` refuses an end before start."""
+    start = r.date(node, "cac:InvoicePeriod/cbc:StartDate", "UBL-DATE", f"{what} start")
+    end = r.date(node, "cac:InvoicePeriod/cbc:EndDate", "UBL-DATE", f"{what} end")
+    if start is not None and end is not None and end < start:
+        raise r.fail(rule, f"{what} ends before it starts")
+    return start, end
+
+
+def _line(r: Fields, node: Any, qty_tag: str) -> UblLine:
     line_id = r.need(node, "cbc:ID", "BR-21", "line id (BT-126)")
+    at = f"line {line_id}"
     qty_node = node.find(qty_tag, NS)
-    quantity = r.amount(node, qty_tag, "BR-22", f"quantity of line {line_id} (BT-129)")
+    quantity = r.amount(node, qty_tag, "BR-22", f"quantity of {at} (BT-129)")
     unit = qty_node.get("unitCode") if qty_node is not None else None
     if not unit:
-        raise r.fail("BR-23", f"unit code of line {line_id} (BT-130) is missing")
-    price = r.amount(node, "cac:Price/cbc:PriceAmount", "BR-26",
-                     f"price of line {line_id} (BT-146)")
+        raise r.fail("BR-23", f"unit code of {at} (BT-130) is missing")
+    price = r.amount(node, "cac:Price/cbc:PriceAmount", "BR-26", f"price of {at} (BT-146)")
     if price < 0:
-        raise r.fail("BR-27", f"price of line {line_id} (BT-146) is negative")
-    base = r.amount(node, "cac:Price/cbc:BaseQuantity", "BR-26", "base quantity",
-                    required=False) or Decimal(1)
-    allowances, charges = _line_allowances(r, node, line_id)
-    category = r.need(node, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID", "BR-CO-04",
-                      f"VAT category of line {line_id} (BT-151)")
+        raise r.fail("BR-27", f"price of {at} (BT-146) is negative")
+    base = r.amount(node, "cac:Price/cbc:BaseQuantity", "PEPPOL-EN16931-R121",
+                    f"base quantity of {at} (BT-149)", required=False)
+    if node.find("cac:Price/cbc:BaseQuantity", NS) is not None and base <= 0:
+        raise r.fail("PEPPOL-EN16931-R121", f"base quantity of {at} (BT-149) is not above 0")
+    allowances, charges = _line_allowances(r, node, at)
+    start, end = _period(r, node, "BR-30", f"period of {at} (BT-134/135)")
     return UblLine(
         line_id=line_id,
-        name=r.need(node, "cac:Item/cbc:Name", "BR-25", f"item name of line {line_id}"),
+        name=r.need(node, "cac:Item/cbc:Name", "BR-25", f"item name of {at}"),
         description=r.text(node, "cac:Item/cbc:Description"),
-        quantity=quantity, unit_code=unit, price=price, base_quantity=base,
+        quantity=quantity, unit_code=unit, price=price, base_quantity=base or Decimal(1),
         line_amount=r.amount(node, "cbc:LineExtensionAmount", "BR-24",
-                             f"net amount of line {line_id} (BT-131)"),
-        allowances=allowances, charges=charges, vat_category=category,
+                             f"net amount of {at} (BT-131)"),
+        allowances=allowances, charges=charges,
+        vat_category=r.need(node, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID", "BR-CO-04",
+                            f"VAT category of {at} (BT-151)"),
         vat_percent=r.amount(node, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent",
                              "BR-CO-04", "VAT rate", required=False),
-        period_start=r.date(node, "cac:InvoicePeriod/cbc:StartDate", "UBL-DATE",
-                            f"period start of line {line_id} (BT-134)"),
-        period_end=r.date(node, "cac:InvoicePeriod/cbc:EndDate", "UBL-DATE",
-                          f"period end of line {line_id} (BT-135)"),
+        period_start=start, period_end=end,
         order_line_ref=r.text(node, "cac:OrderLineReference/cbc:LineID"),
-        object_id=r.text(node, "cac:DocumentReference/cbc:ID"),
+        object_id=_object_id(r, node),
         accounting_cost=r.text(node, "cbc:AccountingCost"),
         note=r.text(node, "cbc:Note"),
     )
 
 
-def _line_allowances(r: _Reader, node: Any, line_id: str) -> tuple[Decimal, Decimal]:
+def _object_id(r: Fields, node: Any) -> str | None:
+    """BT-128: the line's DocumentReference with DocumentTypeCode 130, no other reference."""
+    for ref in node.findall("cac:DocumentReference", NS):
+        if r.text(ref, "cbc:DocumentTypeCode") == OBJECT_TYPE:
+            return r.text(ref, "cbc:ID")
+    return None
+
+
+def _line_allowances(r: Fields, node: Any, at: str) -> tuple[Decimal, Decimal]:
     allowances = charges = ZERO
     for ac in node.findall("cac:AllowanceCharge", NS):
-        amount = r.amount(ac, "cbc:Amount", "BR-41", f"allowance/charge of line {line_id}")
-        if r.text(ac, "cbc:ChargeIndicator") == "true":
-            charges += amount
+        if r.indicator(ac, f"an allowance/charge of {at}"):
+            charges += r.amount(ac, "cbc:Amount", "BR-43", f"charge of {at} (BT-141)")
         else:
-            allowances += amount
+            allowances += r.amount(ac, "cbc:Amount", "BR-41", f"allowance of {at} (BT-136)")
     return allowances, charges
 
 
-def _allowance_charge(r: _Reader, node: Any) -> UblAllowanceCharge:
-    indicator = r.need(node, "cbc:ChargeIndicator", "UBL-AC", "charge indicator")
-    if indicator not in ("true", "false"):
-        raise r.fail("UBL-AC", "charge indicator is not true or false")
-    is_charge = indicator == "true"
-    rule = "BR-36" if is_charge else "BR-31"
+def _allowance_charge(r: Fields, node: Any) -> UblAllowanceCharge:
+    is_charge = r.indicator(node, "a document allowance/charge")
     return UblAllowanceCharge(
         is_charge=is_charge,
-        amount=r.amount(node, "cbc:Amount", rule, "document allowance/charge amount"),
+        amount=r.amount(node, "cbc:Amount", "BR-36" if is_charge else "BR-31",
+                        "document allowance/charge amount"),
         vat_category=r.need(node, "cac:TaxCategory/cbc:ID", "BR-37" if is_charge else "BR-32",
                             "allowance/charge VAT category"),
         vat_percent=r.amount(node, "cac:TaxCategory/cbc:Percent", "BR-32", "VAT rate",
@@ -210,13 +159,15 @@ def _allowance_charge(r: _Reader, node: Any) -> UblAllowanceCharge:
     )
 
 
-def _vat(r: _Reader, root: Any) -> tuple[UblVat, ...]:
+def _vat(r: Fields, root: Any) -> tuple[UblVat, ...]:
     found = []
     for sub in root.findall("cac:TaxTotal/cac:TaxSubtotal", NS):
+        category = r.need(sub, "cac:TaxCategory/cbc:ID", "BR-47", "VAT category (BT-118)")
         found.append(UblVat(
-            category=r.need(sub, "cac:TaxCategory/cbc:ID", "BR-47", "VAT category (BT-118)"),
-            percent=r.amount(sub, "cac:TaxCategory/cbc:Percent", "BR-48", "VAT rate (BT-119)",
-                             required=False),
+            category=category,
+            percent=r.amount(sub, "cac:TaxCategory/cbc:Percent", "BR-48",
+                             f"VAT rate (BT-119) of category {category}",
+                             required=category != "O"),
             taxable_amount=r.amount(sub, "cbc:TaxableAmount", "BR-45",
                                     "VAT taxable amount (BT-116)"),
             tax_amount=r.amount(sub, "cbc:TaxAmount", "BR-46", "VAT amount (BT-117)"),
@@ -228,7 +179,7 @@ def _vat(r: _Reader, root: Any) -> tuple[UblVat, ...]:
     return tuple(found)
 
 
-def _totals(r: _Reader, root: Any) -> UblTotals:
+def _totals(r: Fields, root: Any) -> UblTotals:
     total = root.find("cac:LegalMonetaryTotal", NS)
     if total is None:
         raise r.fail("BR-12", "LegalMonetaryTotal is missing")

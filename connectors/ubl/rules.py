@@ -1,8 +1,10 @@
-"""EN 16931 core calculation rules (and two Peppol BIS 3 ones) over a read ``UblInvoice``.
+"""EN 16931 core calculation rules (and three Peppol BIS 3 ones) over a read ``UblInvoice``.
 
 Each check raises ``InvoiceRejected`` with the rule id from the standard, so a quarantined
-invoice says exactly which rule it broke. Sums are exact (``Decimal``); only the VAT amount per
-category gets the standard's tolerance of one currency unit (BR-CO-17).
+invoice says exactly which rule it broke. Sums are exact (``Decimal``) where the standard's are;
+the tolerances are the standard's own: 0.02 on a line's net amount (PEPPOL-EN16931-R120), one
+currency unit on a category's VAT amount (BR-CO-17) and on the IGIC/IPSI taxable base
+(BR-AF-08, BR-AG-08).
 """
 
 from __future__ import annotations
@@ -16,6 +18,15 @@ CENT = Decimal("0.01")
 ZERO = Decimal(0)
 TOTAL_DECIMALS = 2
 PEPPOL_PREFIX = "urn:cen.eu:en16931:2017"
+LINE_SLACK = Decimal("0.02")  # PEPPOL-EN16931-R120
+# UNCL 5305 as EN 16931 restricts it (BR-CL-17, BR-CL-18)
+VAT_CATEGORIES = ("AE", "L", "M", "E", "S", "Z", "G", "O", "K", "B")
+# The rule that sums each category's taxable base, and its tolerance (B, split payment, has none)
+BASE_RULES: dict[str, tuple[str, Decimal]] = {
+    "S": ("BR-S-08", ZERO), "Z": ("BR-Z-08", ZERO), "E": ("BR-E-08", ZERO),
+    "AE": ("BR-AE-08", ZERO), "K": ("BR-IC-08", ZERO), "G": ("BR-G-08", ZERO),
+    "O": ("BR-O-08", ZERO), "L": ("BR-AF-08", Decimal(1)), "M": ("BR-AG-08", Decimal(1)),
+}
 
 
 def check(invoice: UblInvoice) -> None:
@@ -53,26 +64,26 @@ def buyer_reference(inv: UblInvoice) -> None:
 def decimals(inv: UblInvoice) -> None:
     """BR-DEC-*: document totals and line amounts have at most two decimals."""
     t = inv.totals
-    named = {"BR-DEC-09 BT-106": t.line_extension, "BR-DEC-12 BT-109": t.tax_exclusive,
-             "BR-DEC-13 BT-110": t.tax_amount, "BR-DEC-14 BT-112": t.tax_inclusive,
-             "BR-DEC-18 BT-115": t.payable}
-    named.update({f"BR-DEC-23 BT-131 line {line.line_id}": line.line_amount
-                  for line in inv.lines})
-    for label, value in named.items():
+    named = [("BR-DEC-09", "BT-106", t.line_extension), ("BR-DEC-12", "BT-109", t.tax_exclusive),
+             ("BR-DEC-13", "BT-110", t.tax_amount), ("BR-DEC-14", "BT-112", t.tax_inclusive),
+             ("BR-DEC-18", "BT-115", t.payable)]
+    named += [("BR-DEC-23", f"BT-131 line {line.line_id}", line.line_amount)
+              for line in inv.lines]
+    for rule, what, value in named:
         exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > TOTAL_DECIMALS:
-            rule, _, what = label.partition(" ")
             raise _fail(inv, rule, f"{what} has more than two decimals")
 
 
 def line_amounts(inv: UblInvoice) -> None:
-    """PEPPOL-EN16931-R120: line net = quantity x price / base quantity + charges - allowances."""
+    """PEPPOL-EN16931-R120: line net = quantity x price / base quantity + charges - allowances,
+    within 0.02 (charges and allowances summed to the cent first, as Peppol does)."""
     for line in inv.lines:
-        expected = _round(line.quantity * line.price / line.base_quantity
-                          + line.charges - line.allowances)
-        if expected != line.line_amount:
+        expected = (line.quantity * (line.price / line.base_quantity)
+                    + _round(line.charges) - _round(line.allowances))
+        if abs(expected - line.line_amount) > LINE_SLACK:
             raise _fail(inv, "PEPPOL-EN16931-R120", f"line {line.line_id}: net amount "
-                        f"{line.line_amount} is not quantity x price = {expected}")
+                        f"{line.line_amount} is not quantity x price = {_round(expected)}")
 
 
 def line_total(inv: UblInvoice) -> None:
@@ -129,17 +140,28 @@ def payable(inv: UblInvoice) -> None:
 
 
 def vat_breakdown(inv: UblInvoice) -> None:
-    """BR-S-08 / BR-E-08 etc. and BR-CO-17: per category the taxable base and VAT add up."""
+    """BR-S-08, BR-E-08, ... and BR-CO-17: per category the taxable base and VAT add up."""
     for vat in inv.vat:
         base = _category_base(inv, vat.category, vat.percent)
-        if base != vat.taxable_amount:
-            raise _fail(inv, f"BR-{vat.category}-08", f"taxable amount {vat.taxable_amount} "
-                        f"of VAT category {vat.category} {vat.percent}% is not the sum of its "
-                        f"lines and allowances/charges {base}")
-        expected = _round(vat.taxable_amount * vat.percent / 100)
-        if abs(expected - vat.tax_amount) > 1:
+        rule, slack = BASE_RULES.get(vat.category, ("", ZERO))
+        if rule and abs(base - vat.taxable_amount) > slack:
+            raise _fail(inv, rule, f"taxable amount {vat.taxable_amount} of VAT category "
+                        f"{vat.category} {vat.percent}% is not the sum of its lines and "
+                        f"allowances/charges {base}")
+        if not _vat_amount_ok(vat.taxable_amount, vat.percent, vat.tax_amount):
             raise _fail(inv, "BR-CO-17", f"VAT amount {vat.tax_amount} of category "
                         f"{vat.category} is not {vat.percent}% of {vat.taxable_amount}")
+
+
+def _vat_amount_ok(taxable: Decimal, percent: Decimal, tax: Decimal) -> bool:
+    """BR-CO-17 as CEN's schematron tests it: within (not at) one unit; 0 for a 0 rate."""
+    if _whole(percent) == 0:
+        return _whole(tax) == 0
+    return abs(abs(tax) - _round(abs(taxable) * percent / 100)) < 1
+
+
+def _whole(value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
 def _category_base(inv: UblInvoice, category: str, percent: Decimal) -> Decimal:
@@ -149,6 +171,18 @@ def _category_base(inv: UblInvoice, category: str, percent: Decimal) -> Decimal:
     extra = sum((a.amount if a.is_charge else -a.amount for a in inv.allowance_charges
                  if (a.vat_category, a.vat_percent) == (category, percent)), ZERO)
     return lines + extra
+
+
+def code_list(inv: UblInvoice) -> None:
+    """BR-CL-17 / BR-CL-18: VAT categories are codes of UNCL 5305 as EN 16931 restricts it."""
+    for category in [v.category for v in inv.vat] + [a.vat_category
+                                                     for a in inv.allowance_charges]:
+        if category not in VAT_CATEGORIES:
+            raise _fail(inv, "BR-CL-17", f"VAT category {category!r} is not in UNCL 5305")
+    for line in inv.lines:
+        if line.vat_category not in VAT_CATEGORIES:
+            raise _fail(inv, "BR-CL-18", f"line {line.line_id}: VAT category "
+                        f"{line.vat_category!r} is not in UNCL 5305")
 
 
 def categories(inv: UblInvoice) -> None:
@@ -166,6 +200,6 @@ def categories(inv: UblInvoice) -> None:
 
 
 RULES: tuple[Callable[[UblInvoice], None], ...] = (
-    specification, buyer_reference, decimals, categories, line_amounts, line_total,
+    specification, buyer_reference, decimals, code_list, categories, line_amounts, line_total,
     allowance_charge_totals, tax_exclusive, vat_breakdown, vat_total, tax_inclusive, payable,
 )

@@ -190,9 +190,9 @@ async def redrive_letters(request: web.Request) -> web.Response:
                                 topic=body.get("topic"), every=bool(body.get("all")),
                                 redriven=history,
                                 include_redriven=bool(body.get("include_redriven")))
-        done = await redrive(chosen, reason=reason, actor=f"console:{user.name}",
-                             bootstrap=ctx.hub.kafka_bootstrap, suffix=ctx.hub.topic_suffix,
-                             store=ctx.store)
+        done = await asyncio.to_thread(
+            redrive, chosen, reason=reason, actor=f"console:{user.name}",
+            bootstrap=ctx.hub.kafka_bootstrap, suffix=ctx.hub.topic_suffix, store=ctx.store)
     except ConfigurationError as exc:
         return web.json_response({"error": str(exc)}, status=400)
     except HubError as exc:

@@ -125,28 +125,41 @@ def lag(every: bool = typer.Option(False, "--all", help="Also partitions without
     """Consumer lag per group and partition (end offsets corrected for the broker).
 
     Lag is never negative; a partition of a followed topic without a commit counts from its
-    earliest offset. Partitions without messages are left out unless ``--all``.
+    earliest offset. Partitions without messages are left out unless ``--all``. Whether an
+    agent is stalled needs offsets over time: the console shows that.
     """
-    snap = _with_context(lambda ctx: _snapshot(ctx))
+    from hub.broker_ops import BrokerOps
+
+    hub = from_env()
+    with err.status(f"reading offsets and consumer groups at {hub.kafka_bootstrap} ..."), \
+            BrokerOps(hub.kafka_bootstrap) as broker:
+        rows = broker.lags()
+    groups = _by_group(rows, hub.topic_suffix)
     if as_json:
-        print(json.dumps(snap["groups"], indent=2))
+        print(json.dumps(groups, indent=2))
         return
     table = Table("group", "topic", "partition", "committed", "end", "lag")
-    for group in snap["groups"]:
+    for group in groups:
         for p in group["partitions"]:
             if every or p["end"] > 0 or p["lag"] > 0:
                 table.add_row(group["group"], p["topic"], str(p["partition"]),
                               "-" if p["committed"] is None else str(p["committed"]),
-                              str(p["end"]), str(p["lag"]),
-                              style="red" if p["lag"] and group["stalled"] else None)
+                              str(p["end"]), str(p["lag"]))
     out.print(table)
-    out.print(", ".join(f"{g['group']}: lag {g['lag']}{' STALLED' if g['stalled'] else ''}"
-                        for g in snap["groups"]) or "no consumer groups")
+    out.print(", ".join(f"{g['group']}: lag {g['lag']}" for g in groups) or "no consumer groups")
 
 
-async def _snapshot(ctx: Any) -> dict[str, Any]:
-    with err.status("reading offsets and consumer groups ..."):
-        return dict(await ctx.sampler.snapshot(max_age_s=0))
+def _by_group(rows: list[Any], suffix: str) -> list[dict[str, Any]]:
+    """``PartitionLag`` rows as one entry per group, topics under their declared names."""
+    import topics
+
+    groups: dict[str, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(row.group, []).append(row)
+    return [{"group": group, "lag": sum(r.lag for r in parts), "partitions": [
+        {"topic": topics.logical(r.topic, suffix), "partition": r.partition,
+         "committed": r.committed, "end": r.end, "lag": r.lag} for r in parts]}
+        for group, parts in sorted(groups.items())]
 
 
 @dlq_app.command("list")
@@ -224,9 +237,9 @@ def dlq_redrive(ids: list[str] = typer.Argument(None, help="Dead-letter ids (see
             return chosen
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("re-driving", total=len(chosen))
-            return await redrive(chosen, reason=reason, actor=actor,
-                                 bootstrap=ctx.hub.kafka_bootstrap, suffix=ctx.hub.topic_suffix,
-                                 store=ctx.store, on_sent=lambda _: progress.advance(task))
+            return redrive(chosen, reason=reason, actor=actor, bootstrap=ctx.hub.kafka_bootstrap,
+                           suffix=ctx.hub.topic_suffix, store=ctx.store,
+                           on_sent=lambda _: progress.advance(task))
 
     results = _with_context(work)
     for done in results:

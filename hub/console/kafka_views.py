@@ -11,49 +11,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from hub.errors import UpstreamUnavailable
+from hub.offsets import Offsets, PartitionLag, high_water, lag, lags_of
 
-
-def high_water(listed: int, seen_max: int | None = None, fetched: int | None = None) -> int:
-    """The true end offset: the largest of the listed end, last offset read + 1, fetch HW."""
-    return max(listed, -1 if seen_max is None else seen_max + 1, fetched or 0)
-
-
-def lag(committed: int | None, end: int, earliest: int = 0) -> int:
-    """Messages a group still has to read on a partition; never negative."""
-    position = earliest if committed is None or committed < 0 else max(committed, earliest)
-    return max(0, end - position)
-
-
-@dataclass(frozen=True)
-class Offsets:
-    """Earliest and (true) end offset of one partition."""
-
-    earliest: int
-    end: int
-
-    @property
-    def messages(self) -> int:
-        """Messages currently retained."""
-        return max(0, self.end - self.earliest)
-
-
-@dataclass(frozen=True)
-class PartitionLag:
-    """A group's position on one partition."""
-
-    group: str
-    topic: str
-    partition: int
-    committed: int | None
-    end: int
-    lag: int
+__all__ = ["KafkaViews", "Offsets", "PartitionLag", "drain", "high_water", "lag", "lags_of"]
 
 
 class KafkaViews:
@@ -209,15 +175,6 @@ class KafkaViews:
         finally:
             await reader.stop()
         return sorted(found, key=lambda r: r.offset)[:limit]
-
-
-def lags_of(group: str, committed: dict[TopicPartition, int],
-            offsets: dict[TopicPartition, Offsets]) -> list[PartitionLag]:
-    """Per-partition lag of ``group`` on every partition of the topics it committed on."""
-    followed = {tp.topic for tp in committed}
-    return [PartitionLag(group, tp.topic, tp.partition, committed.get(tp), offsets[tp].end,
-                         lag(committed.get(tp), offsets[tp].end, offsets[tp].earliest))
-            for tp in sorted(offsets) if tp.topic in followed]
 
 
 async def drain(reader: AIOKafkaConsumer, timeout_s: float,

@@ -10,17 +10,14 @@ asked to include them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
-
 import topics
 from hub.agents.handler import ATTEMPTS_HEADER
+from hub.broker_ops import BrokerOps
 from hub.console.sampler import DeadLetterEntry
 from hub.console.store_reads import REDRIVE_ACTION
 from hub.errors import ConfigurationError, UpstreamUnavailable
@@ -72,49 +69,39 @@ def select_letters(letters: Iterable[DeadLetterEntry], *, ids: Sequence[str] = (
     return sorted(chosen, key=lambda e: (e.dlt, e.partition, e.offset))
 
 
-async def redrive(letters: Sequence[DeadLetterEntry], *, reason: str, actor: str,
-                  bootstrap: str, suffix: str, store: Store,
-                  on_sent: Callable[[Redriven], None] | None = None) -> list[Redriven]:
+def redrive(letters: Sequence[DeadLetterEntry], *, reason: str, actor: str,
+            bootstrap: str, suffix: str, store: Store,
+            on_sent: Callable[[Redriven], None] | None = None) -> list[Redriven]:
     """Produce each letter's original message to its source topic and audit it.
 
-    One at a time, in order: a failure stops the run and the letters re-driven so far keep
-    their audit rows (``on_sent`` is told about each, for progress).
+    One at a time, in order, through kafka-python (``hub.broker_ops``; the console calls this in
+    a thread): a failure stops the run and the letters re-driven so far keep their audit rows
+    (``on_sent`` is told about each, for progress).
     """
     reason = check_reason(reason)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                enable_idempotence=False)
-    try:
-        await producer.start()
-    except Exception as exc:
-        await producer.stop()
-        raise UpstreamUnavailable("Kafka broker unreachable for the re-drive") from exc
     done: list[Redriven] = []
-    try:
+    with BrokerOps(bootstrap) as broker:
         for entry in letters:
             try:
-                done.append(await _one(producer, entry, reason, actor, suffix, store))
-            except KafkaError as exc:
+                done.append(_one(broker, entry, reason, actor, suffix, store))
+            except UpstreamUnavailable as exc:
                 raise UpstreamUnavailable(f"re-drive stopped at {entry.id} after {len(done)} "
-                                          f"re-driven: {type(exc).__name__}") from exc
+                                          f"re-driven: {exc}") from exc
             if on_sent is not None:
                 on_sent(done[-1])
-    finally:
-        await producer.stop()
     return done
 
 
-async def _one(producer: AIOKafkaProducer, entry: DeadLetterEntry, reason: str, actor: str,
-               suffix: str, store: Store) -> Redriven:
+def _one(broker: BrokerOps, entry: DeadLetterEntry, reason: str, actor: str, suffix: str,
+         store: Store) -> Redriven:
     record: dict[str, Any] = entry.record
     source = str(record["source_topic"])
     topics.by_name(source)  # only declared topics are re-driven to
     headers = [(ATTEMPTS_HEADER, str(int(record["attempts"])).encode())]
-    meta = await producer.send_and_wait(topics.physical(source, suffix),
-                                        value=record["original_value"],
-                                        key=record.get("original_key"), headers=headers)
+    meta = broker.send(topics.physical(source, suffix), record.get("original_key"),
+                       record["original_value"], headers)
     sent = Redriven(entry.id, source, meta.partition, meta.offset)
-    await asyncio.to_thread(
-        store.audit, actor, REDRIVE_ACTION, "dead_letter", entry.id, reason=reason,
+    store.audit(actor, REDRIVE_ACTION, "dead_letter", entry.id, reason=reason,
                 old={"dead_letter_topic": entry.dlt, "dead_letter_partition": entry.partition,
                      "dead_letter_offset": entry.offset, "source_topic": source,
                      "source_partition": record["source_partition"],

@@ -120,7 +120,7 @@ class Sampler:
 
     def logical(self, name: str) -> str:
         """Declared name of a broker-side topic."""
-        return name[: -len(self.suffix)] if self.suffix and name.endswith(self.suffix) else name
+        return topics.logical(name, self.suffix)
 
     async def snapshot(self, max_age_s: float = 2.0) -> Json:
         """The latest snapshot, taken anew when older than ``max_age_s``."""

@@ -25,7 +25,7 @@ from hub.scenario import anomalies, financieel
 from hub.scenario.cases import make_case
 from hub.scenario.duo import DuoWriter
 from hub.scenario.expect import expect_views
-from hub.scenario.invoices import TaalInvoices, buyer_oin
+from hub.scenario.invoices import TaalInvoices, document
 from hub.scenario.isam import IsamWriter
 from hub.scenario.isi import IsiWriter
 from hub.scenario.kredietbank import KredietbankWriter
@@ -184,12 +184,9 @@ def _school_edges(p: Params, out: Path, truth: Truth, appender: Appender, n: int
     _quarantine(truth, "bestand-onleesbaar", "B10001", "presentie_kapot0001.csv", "FORMAT",
                 "presentie file without its last column")
     school = SCHOOLS["B20002"]
-    doc = ublgen.Document(
-        number="B20002-KAPOT-0001", issue_date=day, supplier_id=school.bow,
-        supplier_name=school.name, supplier_kvk=school.kvk, buyer_reference="INK-0363",
-        buyer_oin=buyer_oin("0363"), buyer_name="Gemeente 0363", iban=school.iban,
-        lines=[ublgen.Line("Lesuren", Decimal(1), Decimal("41.00"), day, day)],
-        payable_override=Decimal("1.00"))
+    doc = document(school, "B20002-KAPOT-0001", day, "0363", "INK-0363",
+                   [ublgen.Line("Lesuren", Decimal(1), Decimal("41.00"), day, day)],
+                   payable_override=Decimal("1.00"))
     (inbox(out, "B20002") / "B20002-KAPOT-0001.xml").write_bytes(ublgen.render(doc))
     _quarantine(truth, "bestand-onleesbaar", "B20002", "B20002-KAPOT-0001.xml", "BR-CO-16",
                 "invoice whose amount due does not add up")

@@ -17,7 +17,7 @@ from connectors.taalaanbieder import ublgen
 from connectors.ubl import invoice_key
 from hub.scenario import billing
 from hub.scenario.billing import BilledLine
-from hub.scenario.model import SCHOOLS, Case, add_months
+from hub.scenario.model import SCHOOLS, Case, School, add_months
 from hub.scenario.schools import inbox
 from hub.scenario.truth import Truth
 
@@ -29,6 +29,19 @@ WRONG_PRICE = Decimal("47.50")
 def buyer_oin(gemeente: str) -> str:
     """A test OIN for the gemeente (R20: ``00000099`` marks test OINs)."""
     return f"00000099{int(gemeente):09d}000"
+
+
+def document(school: School, number: str, issued: date, gemeente: str, buyer_reference: str,
+             lines: list[ublgen.Line], *, credit_note_for: str | None = None,
+             payable_override: Decimal | None = None) -> ublgen.Document:
+    """What ``school`` writes on an invoice (or credit note) to ``gemeente``, in its CIUS."""
+    return ublgen.Document(
+        number=number, issue_date=issued, supplier_id=school.bow, supplier_name=school.name,
+        supplier_kvk=school.kvk, buyer_reference=buyer_reference,
+        buyer_oin=buyer_oin(gemeente), buyer_name=f"Gemeente {gemeente}", iban=school.iban,
+        lines=lines, credit_note_for=credit_note_for, payable_override=payable_override,
+        supplier_vat=school.vat,
+        customization=ublgen.SI_UBL if school.cius == "si-ubl" else ublgen.PEPPOL)
 
 
 @dataclass
@@ -172,13 +185,8 @@ class TaalInvoices:
                              factuurnummer=number, regelnummer=1, dienstdatum=line.begin)
 
     def _write(self, batch: Batch, name: str, credits: str | None = None) -> None:
-        school = SCHOOLS[batch.school]
-        doc = ublgen.Document(
-            number=batch.number, issue_date=batch.issued, supplier_id=school.bow,
-            supplier_name=school.name, supplier_kvk=school.kvk,
-            buyer_reference=f"INK-{batch.gemeente}", buyer_oin=buyer_oin(batch.gemeente),
-            buyer_name=f"Gemeente {batch.gemeente}", iban=school.iban, lines=batch.lines,
-            credit_note_for=credits)
+        doc = document(SCHOOLS[batch.school], batch.number, batch.issued, batch.gemeente,
+                       f"INK-{batch.gemeente}", batch.lines, credit_note_for=credits)
         path = inbox(self.out, batch.school) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(ublgen.render(doc))

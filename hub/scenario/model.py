@@ -59,17 +59,20 @@ class School:
     kvk: str
     iban: str
     feed: str  # "presentie": monthly presentie CSV; "duo": the monthly DUO school CSV
+    vat: str   # BTW-id (BT-31): an exempt invoice must name it (BR-E-02)
+    cius: str = "peppol"  # its invoices: "peppol" (Peppol BIS 3) or "si-ubl" (SI-UBL 2.0)
 
 
 SCHOOLS = {
     "B10001": School("B10001", "Taalcentrum Utrecht", "30000001", "NL91ABNA0417164300",
-                     "presentie"),
+                     "presentie", "NL300000010B01"),
     "B20002": School("B20002", "Inburgeren Haarlem BV", "30000002", "NL20INGB0001234567",
-                     "duo"),
+                     "duo", "NL300000020B01", cius="si-ubl"),
     # Scenario-only schools (rows added to the rate tables): no keurmerk; only a B1 contract.
     "B50005": School("B50005", "Taalschool Zonder Keurmerk", "30000003", "NL39RABO0300065264",
-                     "presentie"),
-    "B60006": School("B60006", "Taalhuis Oost", "30000004", "NL02ABNA0123456789", "presentie"),
+                     "presentie", "NL300000040B01"),
+    "B60006": School("B60006", "Taalhuis Oost", "30000004", "NL02ABNA0123456789", "presentie",
+                     "NL300000050B01"),
 }
 REGULAR_SCHOOLS = ("B10001", "B20002")
 INGEKOCHT = {"B1": 600, "Z": 1600, "ONDERWIJS": 1200, "NT2": 600}

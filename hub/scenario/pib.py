@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from connectors.taalaanbieder import ublgen
-from hub.scenario.invoices import buyer_oin
+from hub.scenario.invoices import document
 from hub.scenario.isam import IsamWriter
 from hub.scenario.isi import IsiWriter
 from hub.scenario.model import SCHOOLS, Case, add_months, month_end
@@ -75,11 +75,7 @@ class PibWriter:
         number = f"{SCHOOL}-PIB-{c.index:07d}"
         school = SCHOOLS[SCHOOL]
         issued = month_end(months[-1]) + timedelta(days=10)
-        doc = ublgen.Document(number=number, issue_date=issued, supplier_id=SCHOOL,
-                              supplier_name=school.name, supplier_kvk=school.kvk,
-                              buyer_reference=pib.traject_id, buyer_oin=buyer_oin(pib.gemeente),
-                              buyer_name=f"Gemeente {pib.gemeente}", iban=school.iban,
-                              lines=lines)
+        doc = document(school, number, issued, pib.gemeente, pib.traject_id, lines)
         path = inbox(self.out, SCHOOL) / f"{number}.xml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(ublgen.render(doc))

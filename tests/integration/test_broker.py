@@ -21,14 +21,16 @@ def _hub(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def test_hub_broker_answers_kafka_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_hub_broker_answers_kafka_and_stops_on_ctrl_c_or_kill(
+        tmp_path: Path, stop: signal.Signals) -> None:
     port = free_port()
     process = _hub("broker", "--port", str(port), env={**os.environ, "HUB_HOME": str(tmp_path)})
     assert process.stdout is not None
     line = process.stdout.readline()
     assert f"broker ready on 127.0.0.1:{port}" in line
     assert answers_kafka("127.0.0.1", port)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     process.communicate(timeout=30)
     assert process.returncode == 0
     assert not answers_kafka("127.0.0.1", port)

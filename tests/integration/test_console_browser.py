@@ -147,7 +147,7 @@ def test_operator_redrives_and_sees_it_processed_viewer_is_refused(
     _login(browser, console, "olga")
     _wait(browser, 60).until(
         lambda d: "inburgering-hub" in d.find_element(By.ID, "lag").text)
-    assert _status(browser, FORGED) == "dead"
+    _wait(browser, 60).until(lambda d: _status(d, FORGED) == "dead")  # "" while redrawn
     assert _redrive(browser, FORGED, "store was locked, retry") == "Re-driven: 1"
     _wait(browser, 90).until(lambda d: _status(d, FORGED) == "processed")
     assert _redrive_audit(settings.effective_database_url) == [

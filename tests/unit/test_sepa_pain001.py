@@ -11,14 +11,16 @@ from connectors.financieel import translate as t
 from connectors.financieel.demo import bookings
 from connectors.financieel.sepa import (
     PAIN_NS,
+    SEPA_TEXT,
     Debtor,
     Transfer,
     end_to_end_id,
+    is_sepa_id,
     pain001,
     schema,
-    valid_iban,
+    sepa_text,
 )
-from hub.errors import InvalidField
+from hub.errors import InvalidAccount, InvalidField
 
 DEBTOR = Debtor("Gemeente Utrecht", "NL02ABNA0123456789", "ABNANL2A")
 NS = {"p": PAIN_NS}
@@ -69,8 +71,65 @@ def test_export_lists_every_booking_with_kostenplaats_and_status() -> None:
     assert lines[6].split(";")[8] == "-410.00" and "CREDITERING" in lines[6]
 
 
-def test_iban_and_end_to_end_id_rules() -> None:
-    assert valid_iban("NL91ABNA0417164300") and not valid_iban("NL91ABNA0417164301")
+def test_end_to_end_id_is_the_kenmerk_or_its_stable_hash() -> None:
     assert end_to_end_id("BK-1") == "BK-1"
     long = end_to_end_id("x" * 40)
     assert long.startswith("HUB") and len(long) == 35 and long == end_to_end_id("x" * 40)
+
+
+@pytest.mark.parametrize("kenmerk", ["/BK1", "BK1/", "BK//1", "/", "BK 1", "Bk€1", ""])
+def test_identifiers_never_start_or_end_with_a_slash_nor_contain_two(kenmerk: str) -> None:
+    """EPC: identifiers use the basic Latin set without a leading/trailing '/' or '//'."""
+    assert not is_sepa_id(kenmerk)
+    encoded = end_to_end_id(kenmerk)
+    assert is_sepa_id(encoded) and encoded.startswith("HUB") and encoded != kenmerk
+    assert end_to_end_id("BK/2024/1") == "BK/2024/1"  # a slash inside is allowed
+
+
+def test_pain001_refuses_an_identifier_the_epc_forbids() -> None:
+    transfer = Transfer("E2E-1", 100, "School", "NL91ABNA0417164300", "Factuur 1")
+    for msg_id in ("/HUB-1", "HUB-1/", "HUB//1"):
+        with pytest.raises(InvalidField, match="MsgId"):
+            pain001(msg_id, datetime(2024, 1, 1, tzinfo=UTC), date(2024, 1, 2), DEBTOR,
+                    [transfer])
+    with pytest.raises(InvalidField, match="EndToEndId"):
+        pain001("M1", datetime(2024, 1, 1, tzinfo=UTC), date(2024, 1, 2), DEBTOR,
+                [Transfer("E2E//1", 100, "School", "NL91ABNA0417164300", "Factuur 1")])
+
+
+@pytest.mark.parametrize(("name", "latin"), [
+    ("Jürgen & Zoon — Müller", "Jurgen + Zoon - Muller"),
+    ("Straße Ærø Łódź", "Strasse Aero Lodz"),
+    ("Café “Le Pré”", "Cafe 'Le Pre'"),
+    ("Παπαδόπουλος", "Papadopoylos"),
+    ("Stichting <Wonen> 100%", "Stichting .Wonen. 100."),
+    ("\t  ", "-"),
+])
+def test_names_are_transliterated_to_the_epc_basic_latin_set(name: str, latin: str) -> None:
+    assert sepa_text(name, 70) == latin
+    assert not SEPA_TEXT.search(latin)
+
+
+def test_a_batch_with_foreign_names_stays_xsd_valid_and_keeps_the_names() -> None:
+    names = ["Jürgen & Zoon — Müller", "Ærø Ståløg", "Ἀθῆναι Ltd", "ü" * 100]
+    transfers = [Transfer(f"E2E-{n}", 100 + n, name, "NL91ABNA0417164300", f"Factuur {name}")
+                 for n, name in enumerate(names)]
+    root = etree.fromstring(pain001("M1", datetime(2024, 1, 1, tzinfo=UTC), date(2024, 1, 2),
+                                    DEBTOR, transfers))
+    assert schema("pain.001.001.03").validate(root)
+    written = [e.text for e in root.iterfind(".//p:Cdtr/p:Nm", NS)]
+    assert written[:2] == ["Jurgen + Zoon - Muller", "Aero Stalog"]
+    assert written[3] == "u" * 70 and all(not SEPA_TEXT.search(x or "") for x in written)
+
+
+def test_only_sepa_zone_ibans_enter_a_batch_the_others_are_booked_with_their_reason() -> None:
+    base = bookings()[0]
+    planned = t.plan([{**base, "iban_begunstigde": "TR330006100519786457841326"},
+                      {**base, "boekingskenmerk": "BK2", "iban_begunstigde":
+                       "CH9300762011623852957"}])
+    assert [p.status for p in planned] == [t.NOT_SEPA, t.IN_BATCH]
+    lines = t.export_csv(planned, "HUB-1").decode().splitlines()
+    assert lines[1].split(";")[11:] == ["BUITEN_SEPA", "", ""]  # booked, kept, not paid
+    with pytest.raises(InvalidAccount, match="SEPA zone"):
+        pain001("M1", datetime(2024, 1, 1, tzinfo=UTC), date(2024, 1, 2), DEBTOR,
+                [Transfer("E2E-1", 100, "S", "TR330006100519786457841326", "Factuur 1")])
