@@ -35,9 +35,9 @@ def violations(folder: str, source: str) -> list[str]:
         if parts[0] == "connectors" and len(parts) > 1 and parts[1] in PARTNERS \
                 and parts[1] != folder:
             bad.append(name)
-        if folder != "kit" and name.startswith(FORBIDDEN_HUB):
+        if name.startswith(FORBIDDEN_HUB):
             bad.append(name)
-    if folder != "kit" and "runtime.store" in source:
+    if "runtime.store" in source:
         bad.append("runtime.store")
     return bad
 
@@ -58,8 +58,15 @@ def test_the_check_catches_each_kind_of_violation() -> None:
     assert violations("isam", "from connectors.kit.http import HttpSession") == []
 
 
-@pytest.mark.parametrize("folder", [*PARTNERS, "kit"])
+@pytest.mark.parametrize("folder", [*PARTNERS, "kit", "ubl"])
 def test_folder_imports_no_other_partner_and_not_the_store(folder: str) -> None:
     found = {str(path.relative_to(ROOT)): violations(folder, path.read_text(encoding="utf-8"))
              for path in sorted((ROOT / folder).rglob("*.py"))}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_shared_modules_import_no_partner_and_not_the_store() -> None:
+    """``base``, ``edge``, ``cli``, ``registry``, ...: the registry names partners as text."""
+    found = {path.name: violations("", path.read_text(encoding="utf-8"))
+             for path in sorted(ROOT.glob("*.py"))}
     assert {k: v for k, v in found.items() if v} == {}
