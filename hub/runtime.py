@@ -13,7 +13,7 @@ from hub.codec import AvroCodec
 from hub.errors import ConfigurationError
 from hub.privacy import BsnCipher
 from hub.reconcile.emit import ViewEmitter
-from hub.reconcile.links import derived
+from hub.reconcile.links import derived, linked
 from hub.reconcile.moves import Peildatum
 from hub.reconcile.tables import load_tables
 from hub.reconcile.view import Reconciler
@@ -40,7 +40,7 @@ class Runtime:
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
         apart = self.settings.projector == "process"  # it caches facts and runs checkpoints
         return Store(self.settings.effective_database_url, projection=self.reconciler,
-                     emitter=self.emitter, derive=derived, deferred_views=True,
+                     emitter=self.emitter, derive=derived, links=linked, deferred_views=True,
                      cache_recorded=not apart,
                      checkpoint_pages=SQLITE_BACKSTOP_PAGES if apart else SQLITE_CHECKPOINT_PAGES)
 

@@ -51,7 +51,7 @@ class Settings:
     projector: str = "process"
     peildatum: str = "12-31"
     rate_tables: str = ""
-    signal_sweep_s: float = 3600.0
+    signal_sweep_time: str = "07:00"
     report_time: str = "06:00"
     report_timezone: str = "Europe/Amsterdam"
     report_dir: str = ""

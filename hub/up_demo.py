@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from hub.agents.deadlines import sweep_now
 from hub.reconcile.tables import load_tables
 from hub.report.collect import Options
 from hub.report.nightly import NightlyResult, run_nightly
+from hub.runtime import Runtime
 from hub.scenario import DEMO, RunResult, generate, run_scenario, scenario_env
 from hub.settings import Settings
 
@@ -71,9 +73,20 @@ class DemoRun:
         if self.hold.is_set():  # stopped (Ctrl-C) before the replay was done: no report
             return
         day = datetime.now(UTC).date()
+        self._sweep(day)
         out = self.settings.var_dir / "reports"
         self.report = run_nightly(self.settings.effective_database_url, Options(day), out,
                                   load_tables())
         self.say(f"report   nightly report for {day}: {self.report.html}")
         self.say(f"report   workbook {self.report.xlsx}")
         self.done.set()
+
+    def _sweep(self, day: date) -> None:
+        """R18, R2: the deadline signals due today, now the replayed facts are projected (the
+        worker's own sweep ran at its start, before the replay, and runs again daily)."""
+        runtime = Runtime(self.settings)
+        try:
+            sent = sweep_now(runtime, day)
+        finally:
+            runtime.store.close()
+        self.say(f"signals  {sent} deadline signals due on {day} queued for ISAM")

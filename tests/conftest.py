@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
+import socket
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -151,3 +154,63 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def ubl_oracle() -> UblOracle:
     """The official e-invoice validators, compiled once for the session."""
     return UblOracle()
+
+
+# ── No network beyond this machine ───────────────────────────────────────────────────────
+# Every test runs with sockets that may reach loopback (127.0.0.0/8, ::1, localhost) and Unix
+# sockets only (as python-zeep's test suite blocks sockets). Anything else raises
+# ``NonLoopbackSocket`` at once, which is no OSError, so no retry loop mistakes it for a partner
+# being down. Child processes (workers, Chromium) are not covered: they are given loopback
+# addresses by the fixtures that start them.
+
+
+class NonLoopbackSocket(RuntimeError):
+    """A test tried to reach an address outside this machine."""
+
+
+def _loopback(address: Any) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = str(address[0]).split("%", 1)[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost would need the network to resolve
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    def connect(self: socket.socket, address: Any, *args: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
+            raise NonLoopbackSocket(f"tests may only reach loopback, not {address!r}")
+        return method(self, address, *args)
+    return connect
+
+
+def _guarded_sendto(method: Callable[..., Any]) -> Callable[..., Any]:
+    def sendto(self: socket.socket, data: Any, *args: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(args[-1]):
+            raise NonLoopbackSocket(f"tests may only reach loopback, not {args[-1]!r}")
+        return method(self, data, *args)
+    return sendto
+
+
+def _guarded_lookup(method: Callable[..., Any]) -> Callable[..., Any]:
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _loopback((host.decode() if isinstance(host, bytes)
+                                               else host, port)):
+            raise NonLoopbackSocket(f"tests may only resolve loopback names, not {host!r}")
+        return method(host, port, *args, **kwargs)
+    return getaddrinfo
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_only() -> Iterator[None]:
+    """Refuse sockets (and name look-ups) beyond this machine for the whole session."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", _guarded_lookup(socket.getaddrinfo))
+        for name in ("connect", "connect_ex"):
+            patch.setattr(socket.socket, name, _guarded(getattr(socket.socket, name)))
+        patch.setattr(socket.socket, "sendto", _guarded_sendto(socket.socket.sendto))
+        yield

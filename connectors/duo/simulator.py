@@ -60,6 +60,7 @@ class Change:
     kind: str
     fields: dict[str, object]
     at: datetime
+    corrigeert: str | None = None  # WijzigingId of the change this one corrects (R21)
 
 
 @dataclass
@@ -111,17 +112,24 @@ class DuoSimulator:
     def repeat(self, change_id: str) -> None:
         """Send an earlier change again, same WijzigingId (DUO re-delivers after a glitch)."""
         first = next(c for c in self.changes if c.change_id == change_id)
-        self._append(first.change_id, first.kind, first.fields)
+        self._append(first.change_id, first.kind, first.fields, first.corrigeert)
 
     def correct(self, change_id: str, **fields: object) -> str:
-        """A late correction (R21): a new change copying ``change_id`` with ``fields`` changed."""
+        """A late correction (R21): a new change copying ``change_id`` with ``fields`` changed,
+        naming ``change_id`` in ``Corrigeert`` (FORMAT.md, "Corrections")."""
         first = next(c for c in self.changes if c.change_id == change_id)
-        return self.add_change(first.kind, **{**first.fields, **fields})
+        unknown = set(fields) - set(_FIELDS[first.kind])
+        if unknown:
+            raise ValueError(f"unknown fields for {first.kind}: {sorted(unknown)}")
+        new_id = f"W{len(self.changes) + 1:07d}-{uuid.uuid4().hex[:6]}"
+        self._append(new_id, first.kind, {**first.fields, **fields}, corrigeert=change_id)
+        return new_id
 
-    def _append(self, change_id: str, kind: str, fields: dict[str, object]) -> None:
+    def _append(self, change_id: str, kind: str, fields: dict[str, object],
+                corrigeert: str | None = None) -> None:
         with self._lock:
             self.changes.append(Change(len(self.changes) + 1, change_id, kind, fields,
-                                       self.clock()))
+                                       self.clock(), corrigeert))
 
     @property
     def accepted(self) -> Counter[str]:
@@ -228,6 +236,8 @@ def _change_element(change: Change) -> etree._Element:
     _sub(node, "WijzigingId", change.change_id)
     _sub(node, "Volgnummer", str(change.sequence))
     _sub(node, "Tijdstip", change.at.isoformat())
+    if change.corrigeert:
+        _sub(node, "Corrigeert", change.corrigeert)
     payload = etree.SubElement(node, f"{{{DUO_NS}}}{change.kind}")
     for name in _FIELDS[change.kind]:
         if change.fields.get(name) is not None:

@@ -3,6 +3,11 @@
 No I/O, no clock, no logging: the caller passes ``received_at`` and a ``BsnSealer`` that turns a
 validated BSN into its case reference and encrypted form. BSNs are validated here (R20), at the
 edge; whatever does not fit raises ``InvalidField`` naming the field, never the value.
+
+Every record carries DUO's own order (``bron_versie``, R21): the DUO record it is a version of
+(``SLEUTEL``: the person's plicht and koppeling, an ExamenId, an Examennummer, a BoeteKenmerk,
+...), DUO's ``Tijdstip`` and ``Volgnummer``, and the change it ``Corrigeert``. ``received_at``
+only fills ``produced_at``, which no rule reads.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from lxml import etree
@@ -20,6 +25,7 @@ import topics
 from connectors.edge import BsnSealer, Routed
 from hub.errors import InvalidField
 from hub.privacy import normalise_bsn
+from hub.versions import bron_versie
 
 DUO_NS = "http://inburgering-hub.nl/duo/inburgering/v1"
 SOURCE = "duo"
@@ -38,6 +44,8 @@ class RawChange:
     kind: str
     fields: Mapping[str, str | None]
     xml: bytes
+    at: str | None = None  # Tijdstip as sent
+    corrigeert: str | None = None  # the WijzigingId this change corrects (R21)
 
 
 def change_message_id(change_id: str) -> str:
@@ -65,11 +73,12 @@ def parse_changes(envelope: etree._Element) -> list[RawChange]:
         changes.append(RawChange(
             change_id=_text(node, "WijzigingId") or "", sequence=_sequence(node),
             kind="" if payload is None else etree.QName(payload).localname,
-            fields=fields, xml=etree.tostring(node)))
+            fields=fields, xml=etree.tostring(node), at=_text(node, "Tijdstip"),
+            corrigeert=(_text(node, "Corrigeert") or "").strip() or None))
     return changes
 
 
-_ENVELOPE_FIELDS = {"WijzigingId", "Volgnummer", "Tijdstip"}
+_ENVELOPE_FIELDS = {"WijzigingId", "Volgnummer", "Tijdstip", "Corrigeert"}
 
 
 def _sequence(node: etree._Element) -> int:
@@ -94,10 +103,24 @@ def translate_change(change: RawChange, *, sealer: BsnSealer, received_at: datet
     topic, body = route
     f = change.fields
     bsn = normalise_bsn(f.get("Bsn") or "", field=f"{change.kind}.Bsn")
+    reader = _Reader(change.kind, f)
     record = {"message_id": change_message_id(change.change_id),
               "case_ref": sealer.case_ref(bsn), "source": SOURCE, "produced_at": received_at,
-              "bsn": sealer.seal(bsn), **body(_Reader(change.kind, f))}
+              "bsn": sealer.seal(bsn), **body(reader),
+              "bron_versie": bron_versie(
+                  SLEUTEL[change.kind](reader), tijdstip=_tijdstip(change.at),
+                  volgnummer=change.sequence, document=change.change_id,
+                  corrigeert=change_message_id(change.corrigeert) if change.corrigeert else None)}
     return Routed(topic, record)
+
+
+def _tijdstip(text: str | None) -> datetime:
+    """DUO's ``Tijdstip`` (xs:dateTime; without a zone it is UTC)."""
+    try:
+        at = datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        raise InvalidField("Wijziging.Tijdstip", "not a date-time (xs:dateTime)") from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 class _Reader:
@@ -202,6 +225,19 @@ def _boete(r: _Reader) -> dict[str, Any]:
             "boetedatum": r.date("Boetedatum"), "vooraankondiging": r.boolean("Vooraankondiging"),
             "grond": r.optional("Grond")}
 
+
+# change kind -> the DUO record a change is a version of (R21): a later change with the same key
+# (or one naming it in ``Corrigeert``) corrects it. Keys are per case (the person).
+SLEUTEL: dict[str, Callable[[_Reader], str]] = {
+    "InburgeringsplichtVastgesteld": lambda r: "duo:plicht",
+    "KoppelingGemeente": lambda r: "duo:koppeling",
+    "LbtResultaat": lambda r: f"duo:lbt:{r.text('Examennummer')}",
+    "Examenresultaat": lambda r: f"duo:examen:{r.text('ExamenId')}",
+    "TermijnBesluit": lambda r: "duo:termijn:" + (r.optional("AanvraagMessageId")
+                                                  or r.date("Besluitdatum").isoformat()),
+    "Ontheffing": lambda r: f"duo:ontheffing:{r.optional('BesluitKenmerk') or '-'}",
+    "Boete": lambda r: f"duo:boete:{r.text('BoeteKenmerk')}",
+}
 
 _INBOUND: dict[str, tuple[str, Callable[[_Reader], dict[str, Any]]]] = {
     "InburgeringsplichtVastgesteld": (topics.DUO_INBURGERINGSPLICHT_VASTGESTELD, _plicht),

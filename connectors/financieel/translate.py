@@ -17,6 +17,7 @@ from connectors import accounts
 from connectors.financieel.camt import Movement
 from connectors.financieel.sepa import Transfer, end_to_end_id
 from connectors.ubl import invoice_key
+from hub.versions import bron_versie
 
 SOURCE = "financieel"
 EXPORT_HEADER = ("boekingskenmerk", "factuurnummer", "leverancier_id", "gemeentecode",
@@ -103,7 +104,10 @@ def betaling(m: Movement, booking: Mapping[str, Any], *, received_at: datetime
             "factuurnummer": booking["factuurnummer"],
             "leverancier_id": booking["leverancier_id"],
             "boekingskenmerk": booking["boekingskenmerk"], "betaaldatum": m.booking_date,
-            "bedrag_cent": m.amount_cent, "bankreferentie": m.end_to_end_id or ""}
+            "bedrag_cent": m.amount_cent, "bankreferentie": m.end_to_end_id or "",
+            "bron_versie": bron_versie(  # R21: the bank's own document and booking date
+                f"financieel:betaling:{m.statement_id}:{m.bank_ref or m.end_to_end_id}",
+                tijdstip=m.booking_date, document=str(m.statement_id))}
 
 
 def is_payment(m: Movement) -> bool:

@@ -2,8 +2,10 @@
 
 No I/O, no clock, no logging. Each resource carries its ``uuid`` and ``versie``; the message id
 derives from (resource, uuid, versie), so a repeated or out-of-order notification that fetches
-the same version produces the same message id and the store's inbox drops the copy. BSNs are
-validated here (R20); errors name the field (``pip.dagtekening``), never a value.
+the same version produces the same message id and the store's inbox drops the copy. The record's
+``bron_versie`` is ISAM's own order (R21): the resource (``isam:<resource>:<uuid>``) and its
+``versie``, so a higher versie replaces a lower one whenever either arrives. BSNs are validated
+here (R20); errors name the field (``pip.dagtekening``), never a value.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from connectors.edge import BsnSealer, Routed
 from connectors.kit.fields import Reader
 from hub.errors import InvalidField
 from hub.privacy import normalise_bsn, redact
+from hub.versions import bron_versie
 
 SOURCE = "isam"
 _IDS = uuid.UUID("3d7b8f0e-4f0a-5b8e-9c1d-2a6e5f4b3c21")
@@ -40,9 +43,13 @@ def translate(resource: str, data: Mapping[str, Any], *, sealer: BsnSealer,
     r = Reader(resource, data)
     bsn = normalise_bsn(r.text("bsn") if isinstance(data.get("bsn"), str) else "",
                         field=f"{resource}.bsn")
+    ident, versie = r.text("uuid"), r.integer("versie")
+    if versie < 1:
+        raise InvalidField(f"{resource}.versie", "must be 1 or more")
     record: dict[str, Any] = {
-        "message_id": message_id(resource, r.text("uuid"), r.integer("versie")),
-        "case_ref": sealer.case_ref(bsn), "source": SOURCE, "produced_at": received_at}
+        "message_id": message_id(resource, ident, versie),
+        "case_ref": sealer.case_ref(bsn), "source": SOURCE, "produced_at": received_at,
+        "bron_versie": bron_versie(f"isam:{resource}:{ident}", volgnummer=versie)}
     if with_bsn:
         record["bsn"] = sealer.seal(bsn)
     record.update(body(r))

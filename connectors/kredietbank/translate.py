@@ -19,6 +19,7 @@ from connectors.edge import BsnSealer, Routed, enum_symbols
 from connectors.kit.fields import Reader
 from hub.errors import InvalidField
 from hub.privacy import normalise_bsn
+from hub.versions import bron_versie
 
 SOURCE = "kredietbank"
 _IDS = uuid.UUID("8a3f2c1d-7e6b-5a4c-9d8e-1f2a3b4c5d6e")
@@ -95,6 +96,7 @@ def mutatie(data: Mapping[str, Any], *, sealer: BsnSealer, received_at: datetime
     bsn = normalise_bsn(r.text("bsn"), field=f"mutatie.{label}.bsn")
     head = {"case_ref": sealer.case_ref(bsn), "source": SOURCE, "produced_at": received_at,
             "huishouden_id": r.text("huishoudenId")}
+    volgnummer = r.optional_integer("volgnummer")  # R21: the Kredietbank's own order
     if soort == "BETALING":
         status = r.code("status", ("BETAALD", "MISLUKT"))
         betaling = r.text("betalingId")
@@ -107,12 +109,16 @@ def mutatie(data: Mapping[str, Any], *, sealer: BsnSealer, received_at: datetime
             "bedrag_cent": r.integer("bedragCent"),
             "status": status,
             "betaaldatum": r.date("betaaldatum") if status == "BETAALD" else None,
-            "reden_mislukt": r.text("redenMislukt") if status == "MISLUKT" else None})
+            "reden_mislukt": r.text("redenMislukt") if status == "MISLUKT" else None,
+            "bron_versie": bron_versie(f"kredietbank:betaling:{betaling}",
+                                       volgnummer=volgnummer)})
     if soort == "EINDE":
         einde, reden = r.date("einddatum"), r.code("reden", EINDE_REDENEN)
         return Routed(topics.ONTZORGEN_EINDE, {
             **head, "message_id": _id(f"einde:{head['huishouden_id']}:{einde}:{reden}"),
-            "einddatum": einde, "reden": reden, "toelichting": r.optional("toelichting")})
+            "einddatum": einde, "reden": reden, "toelichting": r.optional("toelichting"),
+            "bron_versie": bron_versie(f"kredietbank:einde:{head['huishouden_id']}",
+                                       volgnummer=volgnummer)})
     raise InvalidField("mutatie.soort", "not BETALING or EINDE")
 
 

@@ -20,11 +20,13 @@ from connectors.taalaanbieder.invoice import factuur
 from connectors.ubl import InvoiceRejected, parse_invoice
 from hub.errors import InvalidField
 from hub.privacy import redact
+from hub.versions import bron_versie
 
 SOURCE = "taalaanbieder"
 DUO_NAME = re.compile(r"^(?P<bow>[0-9A-Za-z]{1,20})Aanlevering(?P<day>\d{8})\.csv$")
 PRESENTIE_NAME = re.compile(r"^presentie_[0-9A-Za-z_-]+\.csv$", re.IGNORECASE)
 BEVESTIGING_NAME = re.compile(r"^bevestiging_[0-9A-Za-z_-]+\.csv$", re.IGNORECASE)
+NAME_DATE = re.compile(r"^(?:presentie|bevestiging)_(?P<date>\d{6}(?:\d{2})?)", re.IGNORECASE)
 UBL_NAME = re.compile(r"^[0-9A-Za-z_.-]+\.xml$", re.IGNORECASE)
 LEERROUTES = ("B1", "ONDERWIJS", "Z")
 STATUSES = ("GEACCEPTEERD", "AFGEWEZEN")
@@ -76,6 +78,27 @@ def _header(case_ref: str, mid: str, received_at: datetime) -> dict[str, Any]:
     return {"message_id": mid, "case_ref": case_ref, "source": SOURCE, "produced_at": received_at}
 
 
+def name_date(name: str) -> date | None:
+    """The document date a presentie or bevestiging file name carries (``presentie_20240331…``
+    or ``presentie_202403…``: the first of that month), else None (R21 version order)."""
+    match = NAME_DATE.match(name)
+    if match is None:
+        return None
+    digits = match["date"]
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8] or 1))
+    except ValueError:
+        return None
+
+
+def _report_version(school: str, ref: str, begin: date, end: date, name: str,
+                    day: date | None) -> dict[str, Any]:
+    """R21: one school report per case and period; a later document (date, then file name)
+    replaces an earlier one."""
+    return bron_versie(f"taalaanbieder:{school}:voortgang:{ref}:{begin}:{end}", tijdstip=day,
+                       document=name)
+
+
 def duo_csv(data: bytes, *, school: str, name: str, day: date, sealer: BsnSealer,
             received_at: datetime) -> list[Routed]:
     """DUO monthly school CSV: cumulative hours per person and course since its start."""
@@ -106,6 +129,8 @@ def duo_csv(data: bytes, *, school: str, name: str, day: date, sealer: BsnSealer
             "minuten_gevolgd_ona": values["UrenONA"], "minuten_verzuim_geoorloofd": 0,
             "minuten_verzuim_ongeoorloofd": 0, "toetsresultaten": [],
             "minuten_ingekocht": values["UrenIngekocht"], "cumulatief": True, "bestand": name,
+            "bron_versie": _report_version(school, ref, begin, min(end, day) if end else day,
+                                           name, day),
         }
         out.append(Routed(topics.VOORTGANG, record))
     return out
@@ -135,6 +160,7 @@ def presentie_csv(data: bytes, *, school: str, name: str, received_at: datetime
             "minuten_verzuim_geoorloofd": m["verzuim_geoorloofd"],
             "minuten_verzuim_ongeoorloofd": m["verzuim_ongeoorloofd"], "toetsresultaten": [],
             "minuten_ingekocht": None, "cumulatief": False, "bestand": name,
+            "bron_versie": _report_version(school, ref, begin, end, name, name_date(name)),
         }
         out.append(Routed(topics.VOORTGANG, record))
     return out
@@ -161,5 +187,8 @@ def bevestiging_csv(data: bytes, *, school: str, name: str, received_at: datetim
             "status": status, "startdatum": start, "reden": redact(row["reden"])[:500] or None,
             "bevestigd_op": c.parse_date(row["bevestigd_op"], at + "bevestigd_op"),
         }
+        record["bron_versie"] = bron_versie(  # R21: the answer to one aanmelding, by its date
+            f"taalaanbieder:{school}:bevestiging:{row['aanmelding_id']}",
+            tijdstip=record["bevestigd_op"], document=name)
         out.append(Routed(topics.AANMELDING_BEVESTIGING, record))
     return out

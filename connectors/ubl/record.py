@@ -15,6 +15,7 @@ from typing import Any
 
 from connectors.ubl.model import UblInvoice, UblLine
 from connectors.ubl.policy import scaled
+from hub.versions import bron_versie
 
 CASE_REF = re.compile(r"^CR[0-9A-F]{30}$")
 
@@ -45,6 +46,9 @@ def factuur(inv: UblInvoice, *, source: str, received_at: datetime) -> dict[str,
         "iban_begunstigde": inv.payee_iban,
         "regels": [_regel(inv, line) for line in inv.lines],
         "ubl_sha256": inv.sha256,
+        # R21: the document's own order: each document is its own record, dated by IssueDate
+        "bron_versie": bron_versie(f"{source}:document:{inv.sha256}", tijdstip=inv.issue_date,
+                                   document=inv.number),
     }
 
 

@@ -8,7 +8,7 @@ stable, and the outbox ignores an id it already has, so a re-projection never se
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import topics
@@ -69,9 +69,10 @@ def _on(topic: str, pair: tuple[str, dict[str, Any]]) -> tuple[str, str, dict[st
 
 
 def due_messages(emitter: ViewEmitter, case_ref: str, view: dict[str, Any],
-                 today: date) -> list[OutboxMessage]:
-    """R18, R2: the deadline signals of a stored view on ``today``, as outbox messages."""
+                 today: date, produced_at: datetime | None = None) -> list[OutboxMessage]:
+    """R18, R2: the deadline signals of a stored view on ``today``, as outbox messages
+    (stamped ``produced_at``: the sweep's moment, never before their ``vastgesteld_op``)."""
     if case_ref.startswith("FA"):
         return []
-    return [emitter.message(*_on(topics.SIGNAAL, signaal(case_ref, s)))
+    return [emitter.message(*_on(topics.SIGNAAL, signaal(case_ref, s, produced_at)))
             for s in signals.due(view, today)]

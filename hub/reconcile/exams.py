@@ -1,57 +1,37 @@
 """Exam results in the case view (R4, R21): per onderdeel the best result, corrections win.
 
-Arrival order never matters: every choice below is made on the facts' own content (dates,
-production time, message id), so a replay or a permutation of the same facts gives the same view.
+A correction is a newer version of the same DUO record (``ExamenId``, or a change naming the
+one it corrects): only the latest version of each exam counts, so a corrected pass is no longer
+a pass. Arrival order never matters: versions are ordered by DUO's own order (``hub.versions``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any
 
-from hub.store import Fact
+from hub.reconcile import facts as k
+from hub.reconcile.facts import CaseFacts, iso
 
-EXAMENRESULTAAT = "nl.inburgering.hub.Examenresultaat"
 
-
-def exam_view(facts: Sequence[Fact]) -> dict[str, Any]:
+def exam_view(cf: CaseFacts) -> dict[str, Any]:
     """The exam part of a case view: results per onderdeel and the onderdelen passed."""
-    exams = _exam_results([f for f in facts if f.kind == EXAMENRESULTAAT])
+    exams = _exam_results(cf)
     return {
         "examens": exams,
         "examens_behaald": sorted(k for k, v in exams.items() if v["uitslag"] == "GESLAAGD"),
     }
 
 
-def _exam_results(facts: Sequence[Fact]) -> dict[str, dict[str, Any]]:
-    """Per onderdeel the best result; a correction (same examen_id, later) replaces the original."""
-    latest: dict[str, Fact] = {}
-    for fact in facts:
-        examen_id = str(fact.record["examen_id"])
-        current = latest.get(examen_id)
-        if current is None or _version(fact) > _version(current):
-            latest[examen_id] = fact
+def _exam_results(cf: CaseFacts) -> dict[str, dict[str, Any]]:
+    """Per onderdeel the best current result: a pass outranks a fail, then the later date,
+    then the version order."""
     per_onderdeel: dict[str, dict[str, Any]] = {}
-    for fact in sorted(latest.values(), key=_exam_order):
-        record = fact.record
+    items = cf.current_with_ids(k.EXAMEN)  # in version order: a stable sort keeps it for ties
+    for _, record in sorted(items, key=lambda item: (item[1]["uitslag"] == "GESLAAGD",
+                                                     iso(item[1]["examendatum"]))):
         per_onderdeel[str(record["onderdeel"])] = {
             "niveau": str(record["niveau"]),
             "uitslag": str(record["uitslag"]),
-            "examendatum": _iso(record["examendatum"]),
+            "examendatum": iso(record["examendatum"]),
         }
     return per_onderdeel
-
-
-def _version(fact: Fact) -> tuple[str, str]:
-    return (_iso(fact.record["produced_at"]), fact.message_id)
-
-
-def _exam_order(fact: Fact) -> tuple[bool, str, str]:
-    """Later dates win; a pass outranks a fail on the same date."""
-    record = fact.record
-    return (record["uitslag"] == "GESLAAGD", _iso(record["examendatum"]), fact.message_id)
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date | datetime) else str(value)

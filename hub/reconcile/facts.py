@@ -1,8 +1,10 @@
-"""A case's facts by kind, and the one ordering every rule uses when a choice must be made.
+"""A case's facts by kind, and the one version order every rule uses (R21).
 
-Arrival order never decides anything: where a rule needs "the latest" or "the first" fact it
-orders by the fact's own content (a business date, then ``produced_at``, then message id), so
-any permutation or repetition of the same facts gives the same answer (R21, principle 1).
+Arrival order never decides anything: "the latest version" of a partner record is decided by
+the partner's own order (``hub.versions``: DUO Tijdstip and Volgnummer, ISAM versie, document
+dates), never by when the hub received it. Rules read ``current(kind)``: the latest version of
+each partner record, so a corrected value replaces what it corrects in everything derived from
+it. Any permutation or repetition of the same facts gives the same answer (principle 1).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from hub import versions
 from hub.store import Fact
 
 NS = "nl.inburgering.hub."
@@ -45,27 +48,30 @@ class CaseFacts:
             self._by_kind[fact.kind].append((fact.message_id, fact.record))
 
     def records(self, kind: str) -> list[dict[str, Any]]:
-        """Every record of ``kind`` in version order (``produced_at``, message id)."""
-        return [r for _, r in sorted(self._by_kind.get(kind, ()), key=_version)]
+        """Every version of every record of ``kind``, in version order."""
+        return [r for _, r in self.with_ids(kind)]
 
     def with_ids(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
-        """(message id, record) of ``kind`` in version order."""
-        return sorted(self._by_kind.get(kind, ()), key=_version)
+        """(message id, record) of every version of ``kind``, in version order."""
+        return versions.ordered(self._by_kind.get(kind, ()))
+
+    def current(self, kind: str) -> list[dict[str, Any]]:
+        """The latest version of each partner record of ``kind`` (R21), in version order."""
+        return [r for _, r in self.current_with_ids(kind)]
+
+    def current_with_ids(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """(message id, record) of the latest version of each record of ``kind``."""
+        return versions.current(self._by_kind.get(kind, ()))
 
     def count(self) -> int:
         """How many facts the case has."""
         return sum(len(v) for v in self._by_kind.values())
 
 
-def _version(item: tuple[str, dict[str, Any]]) -> tuple[str, str]:
-    message_id, record = item
-    return (iso(record.get("produced_at")), message_id)
-
-
 def latest_per(
     records: Sequence[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
 ) -> list[dict[str, Any]]:
-    """The last version per ``key`` (records already in version order): corrections win."""
+    """The last record per ``key`` (records already in version order)."""
     chosen: dict[Any, dict[str, Any]] = {}
     for record in records:
         chosen[key(record)] = record

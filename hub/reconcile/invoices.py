@@ -1,8 +1,9 @@
 """Decisions on one case's invoice lines (R8-R13, R17, R22): pure, and independent of the order
 in which invoices or case facts arrive.
 
-Documents are decided one at a time in a canonical order: (factuurdatum, produced_at, message
-id), except that a credit note comes right after the invoice it credits. Within a document,
+Documents are decided one at a time in a canonical order: (factuurdatum, message id: a hash of
+the document's bytes), except that a credit note comes right after the invoice it credits; when
+the hub received a document never counts (R21). Within a document,
 lines go by regelnummer. What was approved so far (hours, periods, quarter sums, fees) lives in
 a ``Ledger`` for this call only, so "first" always means first in that order.
 
@@ -11,7 +12,9 @@ Per line the first rule that fails decides:
 - R9 ``dubbel-factuurnummer``: a later document with a supplier's number already received;
 - R10 credit notes: netted against the credited invoice of this case (capped at what was
   approved and not yet credited); refused invoice, unknown or held invoice otherwise;
-- Kredietbank suppliers (in ``kredietbank.csv``): R12 (``kredietbank_fees``);
+- Kredietbank suppliers (in ``kredietbank.csv``): R11, R12 (``kredietbank_fees``), decided per
+  household over every member's documents (``members``, ``households``; ``own`` keeps this
+  case's lines);
 - Wi2007 cases with a PIB traject: R22 (``pib``);
 - other taalaanbieder lines: R8, R9, R13 (``taal_lines``);
 - R17: a line that would be approved is held while no gemeente is known on its service date.
@@ -37,6 +40,7 @@ from hub.reconcile.ledger import (
     millis,
 )
 from hub.reconcile.model import AANGEHOUDEN, GOEDGEKEURD, CaseContext
+from hub.reconcile.ontzorgen import Household
 from hub.reconcile.pib import decide_pib, pib_applies
 from hub.reconcile.pib import vouchers as vouchers
 from hub.reconcile.taal_lines import decide_taal
@@ -45,17 +49,22 @@ from hub.reconcile.tables import Tables
 Document = tuple[Doc, tuple[Line, ...]]
 
 
-def decide(ctx: CaseContext, invoices: Sequence[Mapping[str, Any]], tables: Tables
+def decide(ctx: CaseContext, invoices: Sequence[Mapping[str, Any]], tables: Tables, *,
+           members: Mapping[str, CaseContext] | None = None,
+           households: Mapping[str, Household] | None = None, own: str | None = None
            ) -> list[dict[str, Any]]:
-    """One JSON-safe decision per invoice line of this case, in canonical order."""
+    """One JSON-safe decision per invoice line, in canonical order; with ``own`` only the
+    lines billed for that case (the others were decided with it: one ledger per household)."""
     documents = _documents(invoices)
     first = _first_by_number(documents)
     ledger, out = Ledger(), []
     for doc, lines in _canonical(documents, first):
         kind = kind_of(doc, ctx, tables)
         for line in lines:
-            verdict = _judge(line, kind, ctx, tables, ledger, first)
-            out.append(_decision(line, kind, verdict, ctx, tables))
+            lctx = (members or {}).get(line.case_ref or "", ctx)
+            verdict = _judge(line, kind, lctx, tables, ledger, first, households)
+            if own is None or lctx is ctx:
+                out.append(_decision(line, kind, verdict, lctx, tables))
     return out
 
 
@@ -67,7 +76,8 @@ def kind_of(doc: Doc, ctx: CaseContext, tables: Tables) -> str:
 
 
 def _judge(line: Line, kind: str, ctx: CaseContext, tables: Tables, ledger: Ledger,
-           first: Mapping[tuple[str, str], Doc]) -> Verdict:
+           first: Mapping[tuple[str, str], Doc],
+           households: Mapping[str, Household] | None = None) -> Verdict:
     doc, credited = line.doc, None
     original = first[(doc.leverancier, doc.factuurnummer)]
     if original.mid != doc.mid:
@@ -77,7 +87,7 @@ def _judge(line: Line, kind: str, ctx: CaseContext, tables: Tables, ledger: Ledg
         credited = _credited(doc, first)
         verdict = credit(line, credited, ledger)
     elif kind == KREDIETBANK:
-        verdict = decide_kredietbank(line, ctx, tables, ledger)
+        verdict = decide_kredietbank(line, ctx, tables, ledger, households)
     elif kind == PIB:
         verdict = decide_pib(line, ctx, ledger)
     else:
@@ -117,8 +127,17 @@ def _credited(doc: Doc, first: Mapping[tuple[str, str], Doc]) -> Doc | None:
 
 
 def _documents(invoices: Sequence[Mapping[str, Any]]) -> list[Document]:
-    """Normalised documents, one per message id (a redelivery is the same document)."""
-    unique = {str(inv["factuur_message_id"]): inv for inv in invoices}
+    """Normalised documents, one per message id (a redelivery is the same document); the
+    lines of one document billed to several cases (household members) are joined."""
+    unique: dict[str, dict[str, Any]] = {}
+    for inv in invoices:
+        mid = str(inv["factuur_message_id"])
+        if mid in unique:
+            seen = {(r.get("case_ref"), str(r["regelnummer"])) for r in unique[mid]["regels"]}
+            unique[mid]["regels"] += [r for r in inv.get("regels") or ()
+                                      if (r.get("case_ref"), str(r["regelnummer"])) not in seen]
+        else:
+            unique[mid] = {**inv, "regels": list(inv.get("regels") or ())}
     return [_document(mid, inv) for mid, inv in unique.items()]
 
 
@@ -133,7 +152,7 @@ def _document(mid: str, inv: Mapping[str, Any]) -> Document:
                   r.get("koper_referentie"), as_date(r["periode_begindatum"]),
                   as_date(r["periode_einddatum"]), int(r["hoeveelheid_milli"]),
                   str(r.get("eenheid") or ""), int(r["eenheidsprijs_cent"]),
-                  int(r["regelbedrag_cent"])) for r in inv.get("regels") or ()]
+                  int(r["regelbedrag_cent"]), r.get("case_ref")) for r in inv.get("regels") or ()]
     return doc, tuple(sorted(lines, key=_line_order))
 
 
@@ -145,11 +164,11 @@ def _line_order(line: Line) -> tuple[Any, ...]:
 
 
 def _own(doc: Doc) -> tuple[Any, ...]:
-    return doc.factuurdatum, doc.produced, doc.mid
+    return doc.factuurdatum, doc.mid  # R21: the document's own date, never its arrival
 
 
 def _first_by_number(documents: Sequence[Document]) -> dict[tuple[str, str], Doc]:
-    """Per (supplier, number) the first document in (factuurdatum, produced_at, id) order."""
+    """Per (supplier, number) the first document in (factuurdatum, id) order."""
     first: dict[tuple[str, str], Doc] = {}
     for doc, _ in sorted(documents, key=lambda d: _own(d[0])):
         first.setdefault((doc.leverancier, doc.factuurnummer), doc)

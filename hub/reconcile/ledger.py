@@ -27,23 +27,41 @@ REASONS: dict[str, tuple[str, str]] = {
     "R9.geen-presentie": (AANGEHOUDEN, "Geen presentie gemeld over deze periode."),
     "R9.uren-niet-geleverd": (AFGEWEZEN, "Meer uren gefactureerd dan volgens presentie geleverd."),
     "R10.verrekend": (GOEDGEKEURD, "Creditnota verrekend met de goedgekeurde factuur."),
+    "R10.geen-zaakreferentie": (AANGEHOUDEN, "Factuurregel noemt geen zaakreferentie (BT-128)."),
     "R10.creditnota-op-geweigerde-factuur": (AFGEWEZEN,
                                              "Gecrediteerde factuur is afgewezen."),
     "R10.al-gecrediteerd": (AFGEWEZEN, "Gecrediteerde factuur is al volledig gecrediteerd."),
     "R10.gecrediteerde-factuur-onbekend": (AANGEHOUDEN, "Gecrediteerde factuur niet ontvangen."),
     "R10.gecrediteerde-factuur-aangehouden": (AANGEHOUDEN,
                                               "Gecrediteerde factuur is nog aangehouden."),
+    "R11.na-zes-maanden": (AFGEWEZEN, "Maand na bijstandstart plus 6 maanden, en het ontzorgen "
+                           "is niet vrijwillig (het besluit loopt langer)."),
+    "R11.bijstand-beeindigd": (AFGEWEZEN, "Maand na het einde van de bijstand, en het "
+                               "ontzorgen is niet vrijwillig."),
+    "R11.niet-vrijwillig": (AFGEWEZEN, "Gezinsmigrant of overige migrant: alleen vrijwillig "
+                            "ontzorgd, en het besluit zegt niet vrijwillig."),
+    "R11.doelgroep-onbekend": (AANGEHOUDEN, "Doelgroep nog niet bekend (geen plicht van DUO "
+                               "of ISI): ontzorgen niet te beoordelen."),
     "R12.akkoord": (GOEDGEKEURD, "Tarief en ontzorgperiode kloppen."),
     "R12.onbekende-dienst": (AANGEHOUDEN, "Dienst is geen intake of budgetbeheer."),
     "R12.geen-tarief": (AANGEHOUDEN, "Geen tarief in kredietbank.csv."),
     "R12.tarief": (AFGEWEZEN, "Bedrag wijkt af van het tarief."),
-    "R12.intake-dubbel": (AFGEWEZEN, "Intake voor dit huishouden al goedgekeurd."),
+    "R12.intake-dubbel": (AFGEWEZEN, "Intake voor dit huishouden al goedgekeurd (bij een van "
+                          "de leden)."),
+    "R12.intake-zonder-toekenning": (AFGEWEZEN, "Intake zonder toegekend ontzorgen voor dit "
+                                     "huishouden."),
+    "R12.geen-besluit": (AANGEHOUDEN, "Nog geen ontzorgenbesluit voor dit huishouden bekend "
+                         "(ISAM)."),
     "R12.geen-actief-ontzorgen": (AFGEWEZEN, "Geen actief ontzorgen in deze maand."),
-    "R12.budgetbeheer-dubbel": (AFGEWEZEN, "Budgetbeheer voor deze maand al goedgekeurd."),
-    "R13.na-plicht-voldaan": (AFGEWEZEN, "Dienst meer dan 4 maanden na voldoen aan de plicht."),
+    "R12.budgetbeheer-dubbel": (AFGEWEZEN, "Budgetbeheer voor dit huishouden en deze maand al "
+                                "goedgekeurd (bij een van de leden)."),
+    "R13.na-plicht-voldaan": (AFGEWEZEN, "Factuur uitgereikt meer dan 4 maanden nadat de "
+                              "plicht voldaan of beeindigd is."),
     "R13.lening-kwartaalplafond": (AFGEWEZEN, "Kwartaalplafond van de DUO-lening bereikt."),
     "R13.geen-leningplafond": (AANGEHOUDEN, "Geen plafond in lening.csv."),
     "R17.geen-gemeente": (AANGEHOUDEN, "Geen verantwoordelijke gemeente op de dienstdatum."),
+    "R24.na-einde-plicht": (AFGEWEZEN, "Dienst begint na het einde van de inburgeringsplicht "
+                            "(voldaan of ontheffing)."),
     "R22.akkoord": (GOEDGEKEURD, "Voldoet aan de PIB-regels (plan, budget, voucher)."),
     "R22.plan-niet-goedgekeurd": (AANGEHOUDEN, "PIB-trajectplan niet goedgekeurd."),
     "R22.budget-overschreden": (AFGEWEZEN, "PIB-budget overschreden."),
@@ -84,6 +102,7 @@ class Line:
     eenheid: str
     prijs: int
     bedrag: int
+    case_ref: str | None = None  # BT-128: the case billed (None: the document's own case)
 
 
 @dataclass(frozen=True)

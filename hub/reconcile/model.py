@@ -70,6 +70,19 @@ class Period:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """A granted ontzorgen decision (ISAM ``TOEGEKEND``, latest version), as R11 reads it."""
+
+    huishouden: str
+    kenmerk: str
+    begin: date
+    besluit_einde: date | None
+    bijstand_start: date | None
+    bijstand_einde: date | None
+    vrijwillig: bool
+
+
+@dataclass(frozen=True)
 class Pib:
     """A PIB traject (R22): approved plan, budgets and the traject start."""
 
@@ -93,9 +106,11 @@ class CaseContext:
     residences: tuple[Residence, ...] = ()
     routes: tuple[Route, ...] = ()
     hours: tuple[Hours, ...] = ()
-    ontzorgen: tuple[Period, ...] = ()  # months of active ontzorgen lie in these (R11, R12)
+    ontzorgen: tuple[Period, ...] = ()  # R11: eligible ontzorgen of this case's own grants
     pib: tuple[Pib, ...] = ()
-    huishoudens: frozenset[str] = field(default_factory=frozenset)
+    huishoudens: frozenset[str] = field(default_factory=frozenset)  # its decisions' households
+    grants: tuple[Grant, ...] = ()  # R11: its granted decisions (latest versions)
+    stops: tuple[tuple[str, date], ...] = ()  # R11: (household, early end) it was told
 
     def gemeente_on(self, day: date) -> str | None:
         """The responsible gemeente on ``day`` (R17), None before the first koppeling."""

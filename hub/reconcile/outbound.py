@@ -43,8 +43,7 @@ def registrations(case_ref: str, cf: CaseFacts) -> list[dict[str, Any]]:
 def _aanmeldingen(case_ref: str, cf: CaseFacts) -> list[dict[str, Any]]:
     """Message 10: one aanmelding per school and contract named by a PIP (the first one)."""
     first: dict[tuple[str, str], dict[str, Any]] = {}
-    for record in sorted(cf.records(k.PIP), key=lambda r: (iso(r["dagtekening"]),
-                                                           iso(r["produced_at"]))):
+    for record in sorted(cf.current(k.PIP), key=lambda r: iso(r["dagtekening"])):  # R21
         school = record.get("taalaanbieder")
         if school:
             first.setdefault((str(school), str(record.get("contract_id") or "")), record)
@@ -105,12 +104,15 @@ def booking(case_ref: str, decision: dict[str, Any]) -> tuple[str, dict[str, Any
         "naam_begunstigde": decision.get("leverancier_naam")}
 
 
-def signaal(case_ref: str, s: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The Signaal record of a view signal."""
+def signaal(case_ref: str, s: dict[str, Any], produced_at: datetime | None = None
+            ) -> tuple[str, dict[str, Any]]:
+    """The Signaal record of a view signal (``produced_at``: the sweep's moment; a signal the
+    facts imply is stamped with the start of its ``vastgesteld_op``)."""
     ident = _id(f"signaal:{s['id']}")
     day = date.fromisoformat(s["vastgesteld_op"])
     return ident, {
-        "message_id": ident, "case_ref": case_ref, "source": SOURCE, "produced_at": _at(day),
+        "message_id": ident, "case_ref": case_ref, "source": SOURCE,
+        "produced_at": produced_at or _at(day),
         "signaal_type": s["type"], "gemeentecode": s["gemeentecode"], "regel": s["regel"],
         "vastgesteld_op": day,
         "uiterlijk": date.fromisoformat(s["uiterlijk"]) if s.get("uiterlijk") else None,

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hub.reconcile.ledger import PIB, REASONS, Ledger, Line, Verdict, as_date, millis
+from hub.reconcile.ledger import PIB, REASONS, Ledger, Line, Verdict, as_date
 from hub.reconcile.model import GOEDGEKEURD, CaseContext
+from hub.versions import version_key
 
 MEERKOSTEN_MAX_CENT = 100_000  # R22: meerkosten up to 1,000 EUR per person
 VOUCHER_MAX_CENT = 25_000  # R22: bonus or makelaar fee up to 250 EUR
@@ -53,7 +54,8 @@ def vouchers(ctx: CaseContext, vouchers: Sequence[Mapping[str, Any]]) -> list[di
 
 
 def _version(record: Mapping[str, Any]) -> tuple[Any, ...]:
-    return as_date(record["statusdatum"]), millis(record["produced_at"]), record["message_id"]
+    """Status date, then the partner's version order (R21), never when it was received."""
+    return as_date(record["statusdatum"]), version_key(record, str(record["message_id"]))
 
 
 def voucher_reason(ctx: CaseContext, record: Mapping[str, Any]) -> str:

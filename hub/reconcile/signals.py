@@ -2,7 +2,8 @@
 
 ``from_facts`` gives the signals the facts alone imply (a move, the plicht met, afschalen
 possible, an invoice refused): part of the case view, so order independent. ``due`` gives the
-deadline signals (intake, PIP, gesprek overdue; termijn at risk) for ``today``, passed in.
+deadline signals (intake, PIP, LBT, gesprek overdue; termijn at risk or expired) for ``today``,
+passed in.
 Each signal has a stable id, so it is sent once however often it is derived.
 """
 
@@ -66,29 +67,35 @@ def from_facts(ctx: CaseContext, status: dict[str, Any],
 
 
 def due(view: dict[str, Any], today: date) -> list[dict[str, Any]]:
-    """R18, R2: deadline signals for ``today`` (passed in, never read from a clock)."""
+    """R18, R2: deadline signals for ``today`` (passed in, never read from a clock).
+
+    Each is dated ``today`` (the day the hub established it, never later than the moment it is
+    sent) and keeps its id from the deadline, so it is sent once however often it is due.
+    ``TERMIJN_IN_GEVAAR`` only in the half year before the termijn ends, ``TERMIJN_VERSTREKEN``
+    after it; none once the plicht is met.
+    """
     if not view.get("deadlines") or view.get("plicht_voldaan"):
         return []
     ref, gemeente, dl, out = view["case_ref"], view.get("gemeente"), view["deadlines"], []
-    checks = (("INTAKE_TE_LAAT", "intake_uiterlijk", "intake_op", "brede intake te laat"),
-              ("PIP_TE_LAAT", "pip_uiterlijk", "pip_op", "PIP te laat"))
-    for soort, limit, done, text in checks:
-        if dl.get(limit) and not dl.get(done) and date.fromisoformat(dl[limit]) < today:
-            out.append(signal(ref, soort, gemeente, "R18", dl[limit], text,
-                              uiterlijk=dl[limit], key=dl[limit]))
-    if dl.get("lbt_uiterlijk") and not dl.get("lbt_op") and \
-            date.fromisoformat(dl["lbt_uiterlijk"]) < today:  # no LBT type in SignaalType v1
-        out.append(signal(ref, "OVERIG", gemeente, "R18", dl["lbt_uiterlijk"],
-                          "leerbaarheidstoets niet afgenomen binnen 12 maanden",
-                          uiterlijk=dl["lbt_uiterlijk"], kenmerken={"termijn": "LBT"},
-                          key=f"lbt/{dl['lbt_uiterlijk']}"))
-    if dl.get("gesprek_uiterlijk") and date.fromisoformat(dl["gesprek_uiterlijk"]) < today:
-        out.append(signal(ref, "GESPREK_TE_LAAT", gemeente, "R18", dl["gesprek_uiterlijk"],
-                          "voortgangsgesprek te laat", uiterlijk=dl["gesprek_uiterlijk"],
-                          key=dl["gesprek_uiterlijk"]))
+    checks = (("INTAKE_TE_LAAT", "intake_uiterlijk", "intake_op", "brede intake te laat", ""),
+              ("PIP_TE_LAAT", "pip_uiterlijk", "pip_op", "PIP te laat", ""),
+              ("LBT_TE_LAAT", "lbt_uiterlijk", "lbt_op",
+               "leerbaarheidstoets niet afgenomen binnen 12 maanden", "lbt/"),
+              ("GESPREK_TE_LAAT", "gesprek_uiterlijk", None, "voortgangsgesprek te laat", ""))
+    for soort, limit, done, text, prefix in checks:
+        day = dl.get(limit)
+        if day and not (done and dl.get(done)) and date.fromisoformat(day) < today:
+            out.append(signal(ref, soort, gemeente, "R18", today, text, uiterlijk=day,
+                              key=prefix + day))
     einde = view.get("termijn_einde")
-    if einde and date.fromisoformat(einde) - timedelta(days=TERMIJN_RISICO_DAGEN) < today:
-        out.append(signal(ref, "TERMIJN_IN_GEVAAR", gemeente, "R2", einde,
-                          "termijn loopt af, plicht nog niet voldaan", uiterlijk=einde,
-                          key=f"termijn/{einde}"))
+    if einde:
+        end = date.fromisoformat(einde)
+        if end < today:
+            out.append(signal(ref, "TERMIJN_VERSTREKEN", gemeente, "R2", today,
+                              "termijn verstreken, plicht niet voldaan", uiterlijk=einde,
+                              key=f"termijn-verstreken/{einde}"))
+        elif end - timedelta(days=TERMIJN_RISICO_DAGEN) < today:
+            out.append(signal(ref, "TERMIJN_IN_GEVAAR", gemeente, "R2", today,
+                              "termijn loopt af, plicht nog niet voldaan", uiterlijk=einde,
+                              key=f"termijn/{einde}"))
     return sorted(out, key=lambda s: s["id"])

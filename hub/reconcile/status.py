@@ -27,7 +27,7 @@ def status(cf: CaseFacts, ctx: CaseContext, keurmerk: KeurmerkOn) -> dict[str, A
     z_done = leerroute == "Z" and rules.z_route_voltooid(totals["taal"], totals["participatie"])
     route_on = exams_on if leerroute != "Z" else (_last_report(ctx) if z_done else None)
     pvt_on, map_on = _voldaan_on(cf, k.PVT), _voldaan_on(cf, k.MAP)
-    ontheffing_on = min((as_date(r["ingangsdatum"]) for r in cf.records(k.ONTHEFFING)),
+    ontheffing_on = min((as_date(r["ingangsdatum"]) for r in cf.current(k.ONTHEFFING)),
                         default=None)
     voldaan = rules.plicht_voldaan(leerroute=leerroute, route_done=route_on is not None,
                                    pvt=pvt_on is not None, map_=map_on is not None,
@@ -35,9 +35,9 @@ def status(cf: CaseFacts, ctx: CaseContext, keurmerk: KeurmerkOn) -> dict[str, A
     voldaan_op = ontheffing_on if ontheffing_on is not None else (
         max(d for d in (route_on, pvt_on, map_on) if d is not None) if voldaan else None)
     koppeldatum = ctx.residences[0].vanaf if ctx.residences else None
-    intakes = sorted(as_date(r["gespreksdatum"]) for r in cf.records(k.GESPREK)
+    intakes = sorted(as_date(r["gespreksdatum"]) for r in cf.current(k.GESPREK)
                      if r["soort"] == "BREDE_INTAKE")
-    gesprekken = [as_date(r["gespreksdatum"]) for r in cf.records(k.GESPREK)
+    gesprekken = [as_date(r["gespreksdatum"]) for r in cf.current(k.GESPREK)
                   if r["soort"] == "VOORTGANGSGESPREK"]
     wi2021 = ctx.regime in ("WI2021", "ONBEKEND")  # R18: Wi2021 only (or not known yet)
     return {
@@ -60,7 +60,7 @@ def status(cf: CaseFacts, ctx: CaseContext, keurmerk: KeurmerkOn) -> dict[str, A
             "intake_uiterlijk": iso(rules.intake_uiterlijk(koppeldatum)) or None,
             "intake_op": iso(intakes[0]) if intakes else None,
             "lbt_uiterlijk": iso(rules.lbt_uiterlijk(koppeldatum)) or None,
-            "lbt_op": iso(min((as_date(r["afnamedatum"]) for r in cf.records(k.LBT)),
+            "lbt_op": iso(min((as_date(r["afnamedatum"]) for r in cf.current(k.LBT)),
                               default=None)) or None,
             "pip_uiterlijk": iso(rules.pip_uiterlijk(koppeldatum)) or None,
             "pip_op": iso(eerste) or None,
@@ -82,7 +82,7 @@ def _afschalen_te_vroeg(pip: dict[str, Any] | None, ctx: CaseContext,
 
 def _exams_on(cf: CaseFacts, leerroute: str, niveau: str, regime: str) -> date | None:
     """R4, R5: the day the last required exam was passed, or None while any is missing."""
-    exams = cf.records(k.EXAMEN)
+    exams = cf.current(k.EXAMEN)
     if not rules.exams_met(leerroute, niveau, regime, rules.best_passes(exams)):
         return None
     required = REQUIRED_WI2013 if regime in ("WI2013", "WI2007") else REQUIRED_WI2021
@@ -98,8 +98,8 @@ def _exams_on(cf: CaseFacts, leerroute: str, niveau: str, regime: str) -> date |
 
 
 def _voldaan_on(cf: CaseFacts, kind: str) -> date | None:
-    """R4: the earliest afrondingsdatum of a VOLDAAN result (latest version per date)."""
-    days = [as_date(r["afrondingsdatum"]) for r in cf.records(kind) if r["resultaat"] == "VOLDAAN"]
+    """R4: the earliest afrondingsdatum of a VOLDAAN result (latest version of each, R21)."""
+    days = [as_date(r["afrondingsdatum"]) for r in cf.current(kind) if r["resultaat"] == "VOLDAAN"]
     return min(days, default=None)
 
 

@@ -1,5 +1,6 @@
-"""Taalaanbieder invoice lines: keurmerk (R8), contract price and delivered hours (R9), and the
-DUO lening limits (R13). Pure: each check reads the line, the case, the tables and the ledger.
+"""Taalaanbieder invoice lines: no service after the plicht ended (R24), keurmerk (R8), contract
+price and delivered hours (R9), and the DUO lening limits (R13). Pure: each check reads the line,
+the case, the tables and the ledger.
 
 Billable hours (R9) per contract ``grondslag``: ``aangeboden`` counts the hours offered;
 ``gevolgd`` counts attended hours (taal, KNM, participatie, ONA) plus excused absence. A report
@@ -43,10 +44,11 @@ class Probe:
 
 
 def decide_taal(line: Line, ctx: CaseContext, tables: Tables, ledger: Ledger) -> Verdict:
-    """R8, R9 and R13 on a taalaanbieder line; the first failing check decides."""
+    """R24, R8, R9 and R13 on a taalaanbieder line; the first failing check decides."""
     p = Probe(line, ctx, tables, ledger)
     checks: tuple[Callable[[Probe], str | None], ...] = (
-        _aanmelding, _keurmerk, _contract, _eenheid, _prijs, _presentie, _geleverd,
+        _na_einde_plicht, _aanmelding, _keurmerk, _contract, _eenheid, _prijs, _presentie,
+        _geleverd,
         _dubbele_periode, _vrije_uren, _na_plicht_voldaan, _kwartaalplafond)
     for check in checks:
         code = check(p)
@@ -60,6 +62,16 @@ def route_for(ctx: CaseContext, aanbieder: str, einde: date) -> Route | None:
     routes = [r for r in ctx.routes if r.aanbieder == aanbieder and r.vanaf <= einde]
     return max(routes, key=lambda r: (r.vanaf, r.leerroute, r.niveau, r.contract_id or ""),
                default=None)
+
+
+def _na_einde_plicht(p: Probe) -> str | None:
+    """R24: no leerroute service after the plicht ended (voldaan or ontheffing); a line whose
+    service period starts after that day is refused, the month it ended in is paid."""
+    einde = p.ctx.plicht_voldaan_op
+    if einde is None:
+        return None
+    p.bewijs["plicht_beeindigd_op"] = einde.isoformat()
+    return "R24.na-einde-plicht" if p.line.begin > einde else None
 
 
 def _aanmelding(p: Probe) -> str | None:
@@ -155,12 +167,15 @@ def lening_applies(ctx: CaseContext) -> bool:
 
 
 def _na_plicht_voldaan(p: Probe) -> str | None:
-    """R13: nothing is paid for service more than 4 months after the plicht was met."""
+    """R13: the last invoice within 4 months after the plicht was met or ended, judged by the
+    invoice's issue date (not the service date)."""
     voldaan = p.ctx.plicht_voldaan_op
     if not lening_applies(p.ctx) or voldaan is None:
         return None
-    p.bewijs["plicht_voldaan_op"] = voldaan.isoformat()
-    return "R13.na-plicht-voldaan" if p.line.begin > add_months(voldaan, 4) else None
+    uiterlijk = add_months(voldaan, 4)
+    p.bewijs.update(plicht_voldaan_op=voldaan.isoformat(), factuur_uiterlijk=uiterlijk.isoformat(),
+                    factuurdatum=p.line.doc.factuurdatum.isoformat())
+    return "R13.na-plicht-voldaan" if p.line.doc.factuurdatum > uiterlijk else None
 
 
 def _kwartaalplafond(p: Probe) -> str | None:

@@ -10,19 +10,20 @@ name no case, which are held (R10). ``emit`` turns a view change into outbox mes
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import Any
 
 from hub.reconcile import facts as k
-from hub.reconcile import invoices
+from hub.reconcile import invoices, ontzorgen
 from hub.reconcile.case import context
 from hub.reconcile.exams import exam_view
 from hub.reconcile.facts import CaseFacts, iso
-from hub.reconcile.links import FACTUUR
-from hub.reconcile.model import AANGEHOUDEN, FACTUUR_VOOR_CASE, CaseContext
+from hub.reconcile.ledger import REASONS
+from hub.reconcile.links import FACTUUR, HOUSEHOLD_PREFIX, HUISHOUDEN_LID
+from hub.reconcile.model import FACTUUR_VOOR_CASE, CaseContext
 from hub.reconcile.moves import Peildatum, attribution
 from hub.reconcile.outbound import registrations
 from hub.reconcile.signals import from_facts
@@ -31,6 +32,8 @@ from hub.reconcile.tables import Tables, load_tables
 from hub.store import Fact
 
 INVOICE_KEY_PREFIX = "FA"
+HELD_WITHOUT_CASE = "R10.geen-zaakreferentie"
+CASE_PREFIX = "CR"
 
 
 class Reconciler:
@@ -41,29 +44,56 @@ class Reconciler:
         self.peildatum = peildatum or Peildatum()
 
     def __call__(self, case_ref: str, facts: Sequence[Fact]) -> dict[str, Any]:
-        """The view of one case (or one invoice) from all its facts."""
-        cf = CaseFacts(facts)
+        """The view of one case (or one invoice, or one household) from all its facts; facts of
+        linked keys (``links.linked``: the case's households and their members) may be among
+        them and are told apart by their ``case_ref``."""
+        own = [f for f in facts if f.case_ref == case_ref]
+        cf = CaseFacts(own)
         if case_ref.startswith(INVOICE_KEY_PREFIX):
             return invoice_view(case_ref, cf)
+        others = _by_case(f for f in facts if f.case_ref != case_ref)
+        if case_ref.startswith(HOUSEHOLD_PREFIX):
+            return household_view(case_ref, cf, others)
         ctx = context(case_ref, cf)
         st = status(cf, ctx, self.tables.keurmerk)
         voldaan = st["plicht_voldaan_op"]
         ctx = replace(ctx, plicht_voldaan_op=date.fromisoformat(voldaan) if voldaan else None)
-        decisions = invoices.decide(ctx, _invoices(cf), self.tables)
-        decisions += invoices.vouchers(ctx, cf.records(k.PIB_VOUCHER))
+        decisions = self._invoice_decisions(ctx, cf, others)
+        decisions += invoices.vouchers(ctx, cf.current(k.PIB_VOUCHER))
         return {
-            "case_ref": case_ref, "facts": cf.count(), **exam_view(facts), **st,
+            "case_ref": case_ref, "facts": cf.count(), **exam_view(cf), **st,
             "gemeente": ctx.residences[-1].gemeentecode if ctx.residences else None,
             "verblijf": [{"gemeentecode": r.gemeentecode, "vanaf": _day(r.vanaf),
                           "tot": iso(r.tot) or None} for r in ctx.residences],
             "budget_toerekening": attribution(ctx.residences, _years(ctx, st), self.peildatum),
             "ontzorgen": [{"begin": iso(p.begin), "einde": iso(p.einde) or None}
                           for p in ctx.ontzorgen],
+            "huishoudens": sorted(ctx.huishoudens),
             "beslissingen": decisions,
             "signalen": from_facts(ctx, st, decisions),
             "uitgaand": registrations(case_ref, cf),
             "tabellen": self.tables.tables_version,
         }
+
+    def _invoice_decisions(self, ctx: CaseContext, cf: CaseFacts,
+                           others: dict[str, list[Fact]]) -> list[dict[str, Any]]:
+        """Schools' lines per case (R8-R10, R13, R24); Kredietbank lines per household, over
+        every member's grants and fees (R11, R12), keeping this case's lines."""
+        mine = _invoices(cf)
+        kb = self.tables.is_kredietbank
+        decisions = invoices.decide(ctx, [i for i in mine if not kb(str(i["leverancier_id"]))],
+                                    self.tables)
+        members = {ref: context(ref, CaseFacts(fs)) for ref, fs in others.items()
+                   if ref.startswith(CASE_PREFIX)}
+        fees = [i for i in mine if kb(str(i["leverancier_id"]))]
+        for ref in sorted(members):
+            fees += [i for i in _invoices(CaseFacts(others[ref]))
+                     if kb(str(i["leverancier_id"]))]
+        if not fees:
+            return decisions
+        homes = ontzorgen.households([_member(c) for c in (ctx, *members.values())])
+        return decisions + invoices.decide(ctx, fees, self.tables, members=members,
+                                           households=homes, own=ctx.case_ref)
 
 
 def invoice_view(key: str, cf: CaseFacts) -> dict[str, Any]:
@@ -79,8 +109,8 @@ def invoice_view(key: str, cf: CaseFacts) -> dict[str, Any]:
                 "factuurnummer": doc["factuurnummer"], "leverancier_id": doc["leverancier_id"],
                 "regelnummer": line["regelnummer"], "documentsoort": doc["documentsoort"],
                 "dienstdatum": iso(line["periode_begindatum"]),
-                "beslissing": AANGEHOUDEN, "reden": "R10.geen-zaakreferentie", "regel": "R10",
-                "toelichting": "factuurregel noemt geen zaakreferentie",
+                "beslissing": REASONS[HELD_WITHOUT_CASE][0], "reden": HELD_WITHOUT_CASE,
+                "regel": "R10", "toelichting": REASONS[HELD_WITHOUT_CASE][1],
                 "gefactureerd_cent": int(line["regelbedrag_cent"]), "goedgekeurd_cent": 0})
     return {
         "case_ref": key, "facts": cf.count(), "soort": "factuur",
@@ -91,6 +121,31 @@ def invoice_view(key: str, cf: CaseFacts) -> dict[str, Any]:
                         "regels": len(d["regels"])} for mid, d in documents],
         "beslissingen": sorted(held, key=lambda d: (d["factuur_message_id"], d["regelnummer"])),
     }
+
+
+def household_view(key: str, cf: CaseFacts, others: dict[str, list[Fact]]) -> dict[str, Any]:
+    """A household's own view (key ``HH…``, R11, R12): its members and their ontzorgen."""
+    ids = sorted({str(r["huishouden_id"]) for r in cf.records(HUISHOUDEN_LID)})
+    members = [_member(context(ref, CaseFacts(fs))) for ref, fs in sorted(others.items())
+               if ref.startswith(CASE_PREFIX)]
+    homes = ontzorgen.households(members)
+    return {
+        "case_ref": key, "facts": cf.count(), "soort": "huishouden", "huishouden_id": ids,
+        "leden": sorted({str(r["lid"]) for r in cf.records(HUISHOUDEN_LID)}),
+        "ontzorgen": [{"begin": iso(p.begin), "einde": iso(p.einde) or None}
+                      for hh in ids if hh in homes for p in homes[hh].actief],
+    }
+
+
+def _member(ctx: CaseContext) -> ontzorgen.Member:
+    return ontzorgen.Member(ctx.case_ref, ctx.doelgroep, ctx.grants, ctx.stops, ctx.huishoudens)
+
+
+def _by_case(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
+    grouped: dict[str, list[Fact]] = {}
+    for fact in facts:
+        grouped.setdefault(fact.case_ref, []).append(fact)
+    return grouped
 
 
 def _invoices(cf: CaseFacts) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from hub.store.engine import make_engine, transaction
 from hub.store.sql import bytewise
 
 INVOICE_PREFIX = "FA"
+NOT_CASES = (INVOICE_PREFIX, "HH")  # invoices' and households' own views (hub/reconcile)
 BETALING = k.NS + "Betaling"
 DUO_TOPICS, ISAM_TOPICS = "inburgering.duo.%", "inburgering.isam.%"
 CHUNK = 250  # rows per fetch: a chunk of decoded views is a few MiB
@@ -60,9 +61,9 @@ def invoice_views(conn: Connection) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def case_views(conn: Connection) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Views of cases (every key but ``FA…``), by case reference."""
+    """Views of cases (every key but ``FA…`` invoices and ``HH…`` households), by reference."""
     v = m.case_view.c
-    stmt = select(v.case_ref, v.view).where(_prefix(v.case_ref) != INVOICE_PREFIX)
+    stmt = select(v.case_ref, v.view).where(_prefix(v.case_ref).not_in(NOT_CASES))
     yield from _stream(conn, stmt.order_by(bytewise(conn, v.case_ref)))
 
 
@@ -76,7 +77,7 @@ def case_flags(conn: Connection) -> Iterator[CaseFlags]:
     stmt = (
         select(f.case_ref, duo.cast(Integer), isam.cast(Integer), known.cast(Integer),
                hours.cast(Integer))
-        .where(_prefix(f.case_ref) != INVOICE_PREFIX)
+        .where(_prefix(f.case_ref).not_in(NOT_CASES))
         .group_by(f.case_ref)
         .having(or_(and_(duo > 0, isam == 0), and_(isam > 0, duo == 0),
                     and_(hours > 0, known == 0)))

@@ -97,7 +97,7 @@ def risk_rows(case_ref: str, view: Mapping[str, Any], day: date) -> list[Row]:
     rows: list[Row] = []
     for s in due(dict(view), day):
         limit = as_day(s.get("uiterlijk"))
-        late = None if limit is None else (day - limit).days
+        late = None if limit is None else max((day - limit).days, 0)  # never negative
         rows.append((case_ref, gemeente, s["type"], s["regel"], limit, late, einde,
                      s["toelichting"]))
     if view.get("afschalen_mogelijk"):

@@ -28,12 +28,20 @@ CASE_KINDS: dict[str, str] = {
     "R10.gecrediteerde-factuur-onbekend": "b1",
     "R10.geen-zaakreferentie": "b1",
     "R10.verrekend": "b1",
+    "R11.na-zes-maanden": "ontzorgen",
+    "R11.niet-vrijwillig": "ontzorgen-gezinsmigrant",
     "R12.intake-dubbel": "ontzorgen",
+    "R12.huishouden-dubbel": "ontzorgen",
     "R12.tarief": "ontzorgen",
     "R12.geen-actief-ontzorgen": "ontzorgen",
     "R13.lening-kwartaalplafond": "lening",
     "R13.na-plicht-voldaan": "lening",
     "R17.geen-gemeente": "geen-koppeling",
+    "R21.correctie-doelgroep": "lening",
+    "R21.correctie-examen": "b1",
+    "R21.correctie-intake": "b1",
+    "R21.correctie-pip": "b1",
+    "R24.na-einde-plicht": "b1",
     "R22.budget-overschreden": "pib",
     "R22.plan-niet-goedgekeurd": "pib-plan",
     "R22.voucher-te-hoog": "pib",
@@ -47,6 +55,7 @@ CASE_KINDS: dict[str, str] = {
     "verhuizing-voor-jaarwisseling": "b1",
     "verhuizing-na-jaarwisseling": "b1",
     "plicht-laat": "plicht-laat",
+    "bevestiging-zonder-pip": "wi2013",
 }
 
 # kind -> partners that get one each
@@ -70,6 +79,26 @@ EXPECTED: dict[str, str] = {
     "verhuizing-na-jaarwisseling": "move in early January: the past year stays with the old "
                                    "gemeente (R15), overdracht to both (R17)",
     "plicht-laat": "plicht told a year after the koppeling (R21): view plicht_start and regime",
+    "R11.na-zes-maanden": "decision runs 9 months without vrijwillig: budgetbeheer for months "
+                          "after bijstand start + 6 months refused (R11)",
+    "R11.niet-vrijwillig": "gezinsmigrant ontzorgd without vrijwillig: every Kredietbank fee "
+                           "refused, view ontzorgen empty (R11)",
+    "R12.huishouden-dubbel": "a second member of the household is billed the intake and a "
+                             "month again, later: refused as household duplicates (R12)",
+    "R13.na-plicht-voldaan": "ontheffing; the last months invoiced more than 4 months later: "
+                             "refused by the invoice's issue date (R13; a month after the "
+                             "ontheffing may be refused under R24 or R13)",
+    "R21.correctie-doelgroep": "DUO corrects the doelgroep (asielstatushouder -> gezinsmigrant) "
+                               "in a later change naming the first: view doelgroep",
+    "R21.correctie-examen": "DUO corrects a pass to a fail in a later change naming the first: "
+                            "the exam no longer counts, plicht not met (R4)",
+    "R21.correctie-intake": "ISAM versie 2 of the intake corrects its date: view intake_op",
+    "R21.correctie-pip": "ISAM versie 2 of the first PIP corrects its dagtekening: view "
+                         "eerste_pip and termijn_einde (R2)",
+    "R24.na-einde-plicht": "ontheffing mid-route; the school keeps billing: lines starting "
+                           "after the ontheffing refused (R24)",
+    "bevestiging-zonder-pip": "Wi2013 case without PIP, school bevestiging accepted: its "
+                              "invoices are approved (taalaanbieder FORMAT §6, R13 applies)",
     "ongeldig-bsn": "refused at the connector edge (R20): dead letter, quarantine or reject",
     "bestand-onleesbaar": "refused whole: quarantined, dead-lettered or rejected with the rule",
 }

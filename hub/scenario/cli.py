@@ -73,18 +73,30 @@ def run(folder: Path = typer.Argument(..., exists=True, file_okay=False,
 @scenario_app.command("check")
 def check(folder: Path = typer.Argument(..., exists=True, file_okay=False),
           offline: bool = typer.Option(False, help="No stack: the connectors' translators and "
-                                       "the rules on the folder itself.")) -> None:
+                                       "the rules on the folder itself."),
+          edges: Path = typer.Option(None, help="The edges.json of the replay whose dead "
+                                     "letters, quarantine and rejects to compare (default: the "
+                                     "newest replay of the folder under var/scenario).")) -> None:
     """Compare the store (or, --offline, the rules on the folder) with ground_truth.json."""
+    from hub.scenario.compare import read_edges
+    from hub.scenario.replay import latest_edges
     from hub.store import Store
 
     if offline:
         raise typer.Exit(0 if _print_offline(folder) else 1)
-    store = Store(from_env().effective_database_url)
+    settings = from_env()
+    found = edges or latest_edges(settings, folder)
+    if found is None or not found.exists():
+        out.print("[red]edges[/red] no edges.json of a replay of this folder: dead letters, "
+                  "quarantine and ISI rejects cannot be compared (run `hub scenario run` or "
+                  "pass --edges)")
+    store = Store(settings.effective_database_url)
     try:
-        ok = _print_check(folder, store)
+        ok = _print_check(folder, store, run=read_edges(found) if found and found.exists()
+                          else None)
     finally:
         store.close()
-    raise typer.Exit(0 if ok else 1)
+    raise typer.Exit(0 if ok and found is not None and found.exists() else 1)
 
 
 def _truth(folder: Path) -> dict[str, Any]:

@@ -108,10 +108,13 @@ def gesprekken(d: Drawer, pip: date) -> list[date]:
     return out
 
 
-def add_ontzorgen(d: Drawer, c: Case, *, stopped: int | None) -> None:
-    """R11: six months of ontzorgen from the month after the bijstand starts."""
+def add_ontzorgen(d: Drawer, c: Case, *, stopped: int | None, months: int | None = None,
+                  household: str | None = None) -> None:
+    """R11: ontzorgen from the month after the bijstand starts up to six months from the
+    bijstand start (or the ``months`` a decision grants regardless)."""
     assert c.koppeling is not None
     bijstand = c.koppeling + d.days(10, 60)
     start = next_month(bijstand)
     if start <= d.params.end:
-        c.ontzorgen = Ontzorgen(f"HH-{d.index:07d}", bijstand, start, 6, stopped)
+        c.ontzorgen = Ontzorgen(household or f"HH-{d.index:07d}", bijstand, start, months,
+                                stopped)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hub.scenario.budget import attribution
+from hub.scenario import billing
+from hub.scenario.budget import attribution, termijn_einde
 from hub.scenario.model import Case, add_months
 from hub.scenario.truth import Truth
 
@@ -34,8 +35,35 @@ def expect_views(truth: Truth, c: Case) -> None:
         truth.view(c, "regime", "WI2021")
     elif kind == "R17.geen-gemeente":
         truth.view(c, "gemeente", None)
-    elif kind == "R13.na-plicht-voldaan" and c.ontheffing:
+    elif kind in ("R13.na-plicht-voldaan", "R24.na-einde-plicht") and c.ontheffing:
         truth.view(c, "plicht_voldaan_op", c.ontheffing.isoformat())
+    elif kind is not None and kind.startswith("R21."):
+        _corrected(truth, c, kind)
+    elif kind in ("R11.niet-vrijwillig", "R11.na-zes-maanden") and c.ontzorgen:
+        o = c.ontzorgen  # R11: what may run, whatever the decision says
+        truth.view(c, "ontzorgen", [] if kind == "R11.niet-vrijwillig" else
+                   [{"begin": o.start.isoformat(), "einde": o.cap.isoformat()}])
+    elif kind == "bevestiging-zonder-pip" and c.route is not None:
+        lines = billing.billed_lines(c.route, truth.params.end)  # held before: no PIP
+        truth.view(c, f"beslissingen[leverancier_id={c.route.school}].beslissing",
+                   ["GOEDGEKEURD"] * len(lines))
+
+
+def _corrected(truth: Truth, c: Case, kind: str) -> None:
+    """R21: the corrected value, never the one it corrects, in every field derived from it."""
+    if kind == "R21.correctie-doelgroep":
+        truth.view(c, "doelgroep", c.doelgroep)
+    elif kind == "R21.correctie-examen":
+        failed = sorted(o for o, _, _, uitslag in c.exams if uitslag != "GESLAAGD")
+        truth.view(c, "examens.SPREKEN.uitslag", "NIET_GESLAAGD")
+        truth.view(c, "examens_behaald", sorted(o for o, _, _, uitslag in c.exams
+                                                if uitslag == "GESLAAGD"))
+        truth.view(c, "plicht_voldaan", not failed and bool(c.pvt and c.map))
+    elif kind == "R21.correctie-intake" and c.intake:
+        truth.view(c, "deadlines.intake_op", c.intake.isoformat())
+    elif kind == "R21.correctie-pip" and c.first_pip:
+        truth.view(c, "eerste_pip", c.first_pip.isoformat())
+        truth.view(c, "termijn_einde", termijn_einde(c.first_pip).isoformat())
 
 
 def _move(truth: Truth, c: Case) -> None:

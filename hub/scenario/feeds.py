@@ -1,10 +1,11 @@
 """Reading a scenario's partner feeds into the simulators, and playing ISAM's notifications.
 
 ``load_duo`` streams ``duo/wijzigingen.xml`` (a HaalWijzigingenResponse) into the DUO
-simulator's changes, keeping every WijzigingId, Volgnummer and Tijdstip. ``play_isam`` makes
-each line's ``gegevens`` the current version of its resource and posts the notification to the
-hub's webhook, in file order; a newer version of a resource waits until the hub read the one
-before (notifications are information-poor: the hub only ever sees the current version).
+simulator's changes, keeping every WijzigingId, Volgnummer, Tijdstip and Corrigeert.
+``play_isam`` makes each line's ``gegevens`` the current version of its resource and posts the
+notification to the hub's webhook, in file order; a newer version of a resource waits until the
+hub read the one before (notifications are information-poor: the hub only ever sees the current
+version).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def load_duo(path: Path) -> list[Change]:
             stamp = node.findtext(f"{{{DUO_NS}}}Tijdstip") or "1970-01-01T00:00:00+00:00"
             changes.append(Change(raw.sequence, raw.change_id, raw.kind,
                                   {k: v for k, v in raw.fields.items() if v is not None},
-                                  datetime.fromisoformat(stamp)))
+                                  datetime.fromisoformat(stamp), raw.corrigeert))
         node.clear()
     return sorted(changes, key=lambda c: c.sequence)
 

@@ -21,7 +21,7 @@ from connectors.kredietbank.ublgen import Fee
 from connectors.taalaanbieder import ublgen
 from connectors.taalaanbieder.translate import DUO_HEADER, PRESENTIE_HEADER
 from hub.reconcile.tables import Tables, load_tables
-from hub.scenario import anomalies, financieel
+from hub.scenario import anomalies, financieel, profiles
 from hub.scenario.cases import make_case
 from hub.scenario.duo import DuoWriter
 from hub.scenario.expect import expect_views
@@ -37,8 +37,11 @@ from hub.scenario.streams import Appender
 from hub.scenario.truth import Truth
 
 SCENARIO_FILE = "scenario.json"
-PARTNER_OF = {"R12": "kredietbank", "R22": "isi", "afschalen": "isam", "intake": "isam",
-              "pip": "isam", "verhuizing": "isam", "plicht": "duo"}
+PARTNER_OF = {"R11": "kredietbank", "R12": "kredietbank", "R22": "isi", "afschalen": "isam",
+              "intake": "isam", "pip": "isam", "verhuizing": "isam", "plicht": "duo"}
+KIND_PARTNER = {"R21.correctie-doelgroep": "duo", "R21.correctie-examen": "duo",
+                "R21.correctie-intake": "isam", "R21.correctie-pip": "isam"}
+COMPANIONS = 100  # companion indexes start past the edge anomalies' BSN indexes
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ class Writers:
         """Writers for the folder ``out``."""
         appender, truth = Appender(), Truth(p, tables)
         isam, isi = IsamWriter(out, appender, p.seed), IsiWriter(out, appender, p.seed)
-        return cls(out, appender, truth, DuoWriter(out, appender, p.seed), isam, isi,
+        return cls(out, appender, truth, DuoWriter(out, appender, p.seed, p.end), isam, isi,
                    SchoolReports(out, appender, p.end), TaalInvoices(out, truth, p.end),
                    KredietbankWriter(out, appender, truth, tables, p.end),
                    PibWriter(out, truth, isi, isam))
@@ -115,13 +118,20 @@ def generate(p: Params, out: Path, *, tables: Tables | None = None,
     codes = gemeenten(p.gemeenten)
     weights, plan = gemeente_weights(codes), anomalies.plan(p.seed, p.cases)
     w = Writers.open(p, out, tables or load_tables())
+    companions = 0
     for index in range(p.cases):
         kind = plan.kind_of(index)
         case = make_case(p, index, kind, codes, weights)
         if kind is not None:
-            w.truth.anomaly(kind, case, _partner(kind))
+            aid = w.truth.anomaly(kind, case, _partner(kind))
             expect_views(w.truth, case)
         w.add(case)
+        if kind == "R12.huishouden-dubbel" and case.ontzorgen is not None:
+            member = profiles.companion(p, case, p.cases + COMPANIONS + companions)
+            companions += 1
+            w.truth.link(member, aid)
+            w.truth.view(member, "huishoudens", [case.ontzorgen.huishouden])
+            w.add(member)
         if index % 1000 == 999:
             progress(index + 1)
     _edges(p, w, codes[0])
@@ -137,7 +147,7 @@ def generate(p: Params, out: Path, *, tables: Tables | None = None,
 def _partner(kind: str) -> str:
     """The partner whose input carries the anomaly."""
     head = kind.split(".")[0].split("-")[0]
-    return PARTNER_OF.get(head, "taalaanbieder")
+    return KIND_PARTNER.get(kind) or PARTNER_OF.get(head, "taalaanbieder")
 
 
 def _edges(p: Params, w: Writers, gemeente: str) -> None:

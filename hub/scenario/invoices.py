@@ -67,10 +67,14 @@ class TaalInvoices:
     def add(self, c: Case) -> None:
         """Bill ``c``'s route month by month; anomalies add or replace documents."""
         route = c.route
-        if route is None or route.leerroute == "NT2":
-            return
+        if route is None or (route.leerroute == "NT2" and c.kind != "bevestiging-zonder-pip"):
+            return  # Wi2013 courses the gemeente did not buy are not billed to it
         target = billing.target(route, self.end)
+        late = self._late(c)
         for line in billing.billed_lines(route, self.end):
+            if late is not None and line.begin >= late[0]:
+                late[2].append(line)
+                continue
             own = line.begin == target and _special(c.kind)
             if own:
                 self._anomaly(c, line)
@@ -78,15 +82,35 @@ class TaalInvoices:
                 self._regular(c, line, reden=self._expected(c, line, target))
             if line.begin == target and not own:
                 self._extra(c, line)
+        if late is not None and late[2]:
+            self._late_document(c, late[1], late[2])
+
+    def _late(self, c: Case) -> tuple[date, date, list[BilledLine]] | None:
+        """R13.na-plicht-voldaan: from the ontheffing's month on, the lines go on one document
+        issued more than 4 months after the plicht ended (if that is inside the scenario)."""
+        if c.kind != "R13.na-plicht-voldaan" or c.ontheffing is None:
+            return None
+        issued = add_months(c.ontheffing, 4) + timedelta(days=10)
+        return (c.ontheffing.replace(day=1), issued, []) if issued <= self.end else None
+
+    def _late_document(self, c: Case, issued: date, lines: list[BilledLine]) -> None:
+        assert c.route is not None and c.ontheffing is not None
+        number = f"{c.route.school}-X{c.index:07d}-L"
+        batch = Batch(number, issued, c.route.school, c.gemeente_on(lines[0].begin) or c.gemeente,
+                      [_ubl_line(c, line, line.hours, PRICE) for line in lines])
+        self._write(batch, f"{number}.xml")
+        for n, line in enumerate(lines, 1):  # after the ontheffing R24 applies as well (R13 too)
+            reden: str | list[str] = "R13.na-plicht-voldaan" if line.begin <= c.ontheffing \
+                else ["R24.na-einde-plicht", "R13.na-plicht-voldaan"]
+            self._judge(c, line, reden, c.route.school, number, n, PRICE * line.hours)
 
     @staticmethod
     def _expected(c: Case, line: BilledLine, target: date | None) -> str | None:
         """The refusal a regular line of this case must get (None: approved)."""
         if c.kind in ("R8.geen-keurmerk", "R9.geen-contractprijs", "R17.geen-gemeente"):
             return c.kind
-        if c.kind == "R13.na-plicht-voldaan" and c.ontheffing is not None \
-                and line.begin > add_months(c.ontheffing, 4):
-            return c.kind
+        if c.ontheffing is not None and line.begin > c.ontheffing:
+            return "R24.na-einde-plicht"  # R24: no service after the plicht ended
         if c.kind in ("R13.lening-kwartaalplafond", "R9.geen-presentie") and \
                 line.begin == target:
             return c.kind
@@ -110,8 +134,8 @@ class TaalInvoices:
             self._write(batch, f"{batch.number}.xml")
             del self.batches[key]
 
-    def _judge(self, c: Case, line: BilledLine, reden: str | None, school: str, number: str,
-               regel: int, amount: Decimal) -> None:
+    def _judge(self, c: Case, line: BilledLine, reden: str | list[str] | None, school: str,
+               number: str, regel: int, amount: Decimal) -> None:
         self.truth.judge(c, reden, _cents(amount), view=c.ref, anomaly=self.truth.anomaly_of(c),
                          leverancier=school, factuurnummer=number, regelnummer=regel,
                          dienstdatum=line.begin)

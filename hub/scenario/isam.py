@@ -18,6 +18,9 @@ from hub.scenario.model import Case
 from hub.scenario.streams import Appender, Feed
 
 FILE = "isam/notificaties.jsonl"
+TYPO_INTAKE = timedelta(days=15)  # R21.correctie-intake: versie 1 says koppeling + 15 days
+TYPO_PIP = timedelta(days=200)  # R21.correctie-pip: versie 1 dated 200 days too early
+CORRECTED_AFTER = timedelta(days=14)
 CREDITORS = (("HUUR", "Woonstichting De Linie", "NL91ABNA0417164300", 72_500),
              ("ENERGIE", "Vattenfall", "NL20INGB0001234567", 12_900),
              ("WATER", "Waternet", "NL39RABO0300065264", 2_350),
@@ -33,10 +36,12 @@ class IsamWriter:
         self.feed = Feed(out / ".tmp" / "isam", appender)
 
     def resource(self, who: str, bsn: str, resource: str, day: date, n: int = 0,
-                 **fields: Any) -> None:
-        """Queue version 1 of a resource of person ``who`` (never the BSN: ids are hashes)."""
+                 versie: int = 1, **fields: Any) -> None:
+        """Queue a version of a resource of person ``who`` (never the BSN: ids are hashes); a
+        higher ``versie`` of the same resource corrects the lower (R21)."""
         ident = str(uuid.uuid5(uuid.NAMESPACE_URL, f"scenario:{self.seed}:{who}:{resource}:{n}"))
-        data = {"uuid": ident, "versie": 1, "bsn": bsn, **{k: _json(v) for k, v in fields.items()}}
+        data = {"uuid": ident, "versie": versie, "bsn": bsn,
+                **{k: _json(v) for k, v in fields.items()}}
         kenmerken = {k: str(data[k]) for k in ("gemeentecode", "soort", "besluit", "status")
                      if k in data}
         person = uuid.uuid5(uuid.NAMESPACE_URL, f"scenario:{self.seed}:persoon:{who}")
@@ -52,17 +57,29 @@ class IsamWriter:
             self.resource(who, c.bsn, "koppeling", c.koppeling, gemeentecode=c.gemeente,
                           koppeldatum=c.koppeling, azc=None)
         if c.intake is not None:
-            self.resource(who, c.bsn, "intake", c.intake, gemeentecode=g(c.intake),
-                          gespreksdatum=c.intake)
+            if c.kind == "R21.correctie-intake" and c.koppeling is not None:
+                typo = c.koppeling + TYPO_INTAKE  # versie 1: a wrong, early date
+                self.resource(who, c.bsn, "intake", typo, gemeentecode=g(typo),
+                              gespreksdatum=typo)
+            versie = 2 if c.kind == "R21.correctie-intake" else 1
+            self.resource(who, c.bsn, "intake", c.intake, versie=versie,
+                          gemeentecode=g(c.intake), gespreksdatum=c.intake)
         for n, pip in enumerate(c.pips):
-            route = c.route
-            self.resource(who, c.bsn, "pip", pip.dagtekening, n, gemeentecode=g(pip.dagtekening),
-                          soort=pip.soort, pipKenmerk=pip.kenmerk, dagtekeningEerstePip=pip.eerste,
-                          dagtekening=pip.dagtekening,
-                          leerroute=route.leerroute if route else "B1", niveau=pip.niveau,
-                          taalaanbieder=route.school if route else None,
-                          contractId=route.contract_id if route else None,
-                          ontzorgen=c.ontzorgen is not None)
+            fields: dict[str, Any] = {"gemeentecode": g(pip.dagtekening), "soort": pip.soort,
+                      "pipKenmerk": pip.kenmerk, "dagtekeningEerstePip": pip.eerste,
+                      "dagtekening": pip.dagtekening,
+                      "leerroute": c.route.leerroute if c.route else "B1", "niveau": pip.niveau,
+                      "taalaanbieder": c.route.school if c.route else None,
+                      "contractId": c.route.contract_id if c.route else None,
+                      "ontzorgen": c.ontzorgen is not None}
+            if c.kind == "R21.correctie-pip" and n == 0:  # versie 1 dated wrongly, earlier
+                typo = pip.dagtekening - TYPO_PIP
+                self.resource(who, c.bsn, "pip", pip.dagtekening, n, **{
+                    **fields, "dagtekeningEerstePip": typo, "dagtekening": typo})
+                self.resource(who, c.bsn, "pip", pip.dagtekening + CORRECTED_AFTER, n,
+                              versie=2, **fields)
+                continue
+            self.resource(who, c.bsn, "pip", pip.dagtekening, n, **fields)
         for n, day in enumerate(c.gesprekken):
             self.resource(who, c.bsn, "gesprek", day, n, gemeentecode=g(day),
                           soort="VOORTGANGSGESPREK", gespreksdatum=day)
@@ -85,7 +102,7 @@ class IsamWriter:
                       besluitdatum=o.bijstand - timedelta(days=5), huishoudenId=o.huishouden,
                       huishoudenAantalPersonen=1 + c.index % 4, bijstandStartdatum=o.bijstand,
                       ontzorgenStartdatum=o.start, ontzorgenEinddatum=o.planned_end,
-                      vrijwillig=False, machtigingKenmerk=f"MACHT-{c.index:07d}",
+                      vrijwillig=o.vrijwillig, machtigingKenmerk=f"MACHT-{c.index:07d}",
                       machtigingDatum=o.bijstand - timedelta(days=7),
                       crediteuren=[{"soort": s, "naam": naam, "iban": iban, "bedragCent": cents,
                                     "betalingskenmerk": f"{s[:4]}-{c.index:07d}"}

@@ -46,6 +46,11 @@ class KredietbankWriter:
             return
         months = [add_months(o.start, n) for n in range((o.end.year - o.start.year) * 12
                                                         + o.end.month - o.start.month + 1)]
+        billed = [m for m in months if month_end(m) + timedelta(days=5) <= self.end]
+        if c.companion:  # the household is paid once; its second member is billed again
+            if billed:
+                self._duplicate(c, billed)
+            return
         for n, month in enumerate(m for m in months if m <= self.end):
             for soort, _, iban, cents in CREDITORS:
                 failed = soort == "HUUR" and n == 1 and c.index % 20 == 0
@@ -61,19 +66,20 @@ class KredietbankWriter:
             self._mutatie(o.end, {"soort": "EINDE", "huishoudenId": o.huishouden, "bsn": c.bsn,
                                   "einddatum": o.end.isoformat(), "reden": "BIJSTAND_BEEINDIGD",
                                   "toelichting": "bijstand beëindigd"})
-        billed = [m for m in months if month_end(m) + timedelta(days=5) <= self.end]
         if billed:
             self._invoice(c, billed)
 
     def _invoice(self, c: Case, billed: list[date]) -> None:
         o = c.ontzorgen
         assert o is not None
-        anomaly = self.truth.anomaly_of(c) if c.kind and c.kind.startswith("R12.") else None
+        anomaly = self.truth.anomaly_of(c) if c.kind and c.kind.startswith(("R11.", "R12.")) \
+            else None
         issued = month_end(billed[-1]) + timedelta(days=5)
         fees = [self._fee(c, "intake", "Intake financieel ontzorgen", o.start, o.start)]
         fees += [self._fee(c, "budgetbeheer", f"Budgetbeheer {m:%Y-%m}", m, month_end(m))
                  for m in billed]
-        reasons: list[str | None] = [None] * len(fees)
+        reasons: list[str | None] = [o.refusal(c.doelgroep, None)]
+        reasons += [o.refusal(c.doelgroep, m) for m in billed]
         if c.kind == "R12.tarief" and len(fees) > 2:
             fees[2] = Fee(fees[2].description, Decimal("30.00"), fees[2].start, fees[2].end,
                           o.huishouden, c.ref)
@@ -88,6 +94,21 @@ class KredietbankWriter:
         if c.kind == "R12.intake-dubbel":
             self._write(c, f"{number}-2", issued + timedelta(days=30), fees[:1], [c.kind],
                         anomaly)
+
+    def _duplicate(self, c: Case, billed: list[date]) -> None:
+        """R12: the intake and the first month again, under the household's second member,
+        a month after the first member's invoice: refused, whichever member it names."""
+        o = c.ontzorgen
+        assert o is not None
+        issued = month_end(billed[-1]) + timedelta(days=35)
+        if issued > self.end:
+            return
+        month = billed[0]
+        fees = [self._fee(c, "intake", "Intake financieel ontzorgen", o.start, o.start),
+                self._fee(c, "budgetbeheer", f"Budgetbeheer {month:%Y-%m}", month,
+                          month_end(month))]
+        reasons: list[str | None] = ["R12.intake-dubbel", "R12.budgetbeheer-dubbel"]
+        self._write(c, f"KB{c.index:07d}-LID", issued, fees, reasons, self.truth.anomaly_of(c))
 
     def _fee(self, c: Case, soort: str, text: str, start: date, end: date) -> Fee:
         cents = self.tables.kredietbank_fee(SUPPLIER, soort, start)

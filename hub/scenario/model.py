@@ -141,19 +141,39 @@ class Ontzorgen:
     huishouden: str
     bijstand: date
     start: date  # first day of a month
-    months: int  # planned, 6
+    months: int | None  # months the decision grants; None: R11's six months from the bijstand
     stopped_after: int | None  # months actually run when the bijstand stopped early
+    vrijwillig: bool = False
+
+    @property
+    def cap(self) -> date:
+        """R11 without vrijwillig: the last day of the six months from the bijstand start."""
+        return add_months(self.bijstand, 6) - timedelta(days=1)
 
     @property
     def planned_end(self) -> date:
-        """Last planned day."""
+        """The end date the ISAM decision carries."""
+        if self.months is None:
+            return self.cap
         return add_months(self.start, self.months) - timedelta(days=1)
 
     @property
     def end(self) -> date:
-        """Last active day (early end when the bijstand stopped)."""
-        run = self.stopped_after if self.stopped_after is not None else self.months
-        return add_months(self.start, run) - timedelta(days=1)
+        """Last day the Kredietbank ran it (early end when the bijstand stopped)."""
+        if self.stopped_after is None:
+            return self.planned_end
+        return min(self.planned_end, add_months(self.start, self.stopped_after) - timedelta(days=1))
+
+    def refusal(self, doelgroep: str, month: date | None) -> str | None:
+        """The refusal of the household's fee for ``month`` (its first day; None: the intake),
+        or None when R11 and R12 let it be paid."""
+        if month is not None and month > self.end:
+            return "R12.geen-actief-ontzorgen"  # after the decision's (or an early) end
+        if not self.vrijwillig and doelgroep != "ASIELSTATUSHOUDER":
+            return "R11.niet-vrijwillig"
+        if month is not None and not self.vrijwillig and month > self.cap:
+            return "R11.na-zes-maanden"
+        return None
 
 
 @dataclass(frozen=True)
@@ -197,6 +217,7 @@ class Case:
     boete: date | None = None
     pib: Pib | None = None
     isam_koppeling: bool = False
+    companion: bool = False  # a second member of another case's household (R12)
 
     def gemeente_on(self, day: date) -> str | None:
         """The gemeente responsible on ``day`` (R17), None before the koppeling."""

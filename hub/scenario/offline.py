@@ -3,7 +3,8 @@
 Every partner file is read with the connector's parser and translator (DUO changes, school
 files, ISAM resources, Kredietbank mutaties and invoices, ISI rows), each record goes through
 the Avro codec (so it is valid for its topic), invoices fan out to their cases like the store
-does (``links.derived``), and the ``Reconciler`` projects every case. ``hub scenario check
+does (``links.derived``), and the ``Reconciler`` projects every case with the linked facts the
+store would give it (``links.linked``: households and their members). ``hub scenario check
 --offline`` and the unit tests use it to compare the ground truth with the rules in seconds.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,11 +35,13 @@ from connectors.ubl import parse_invoice
 from hub.codec import AvroCodec
 from hub.errors import InvalidField, PermanentError
 from hub.privacy import BsnCipher, case_ref
-from hub.reconcile.links import derived
+from hub.reconcile.links import derived, linked
 from hub.reconcile.tables import Tables
 from hub.reconcile.view import Reconciler
 from hub.registry import FileSchemaRegistry
 from hub.store import Fact, InboundMessage
+from hub.store.linking import with_links
+from hub.store.records import fact_order
 from schemas import LOCK_PATH
 
 RECEIVED = datetime(2030, 1, 1, tzinfo=UTC)
@@ -161,10 +164,16 @@ def replay(folder: Path, key: str, tables: Tables) -> Offline:
             facts[m.case_ref].append(Fact(m.message_id, m.case_ref, m.kind, m.record,
                                           m.topic, 0, 0))
     reconcile = Reconciler(tables)
-    for ref in sorted(facts):
-        unique = {f.message_id: f for f in facts[ref]}
+    unique = {ref: sorted({f.message_id: f for f in fs}.values(), key=fact_order)
+              for ref, fs in facts.items()}
+
+    def load(keys: Sequence[str]) -> dict[str, list[Fact]]:
+        return {key: unique.get(key, []) for key in keys}
+
+    for ref in sorted(unique):
+        closure, _ = with_links([ref], {ref: unique[ref]}, linked, load)  # as the store reads
         try:
-            view = reconcile(ref, list(unique.values()))
+            view = reconcile(ref, closure[ref])
         except Exception as exc:  # a rule that fails on this case: reported, not fatal
             result.errors[ref] = f"{type(exc).__name__}: {exc}"
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from hub.privacy import case_ref
 from hub.scenario import billing
 from hub.scenario import draw as regular_cases
 from hub.scenario.anomalies import profile_of
@@ -16,13 +17,14 @@ from hub.scenario.draw import Drawer
 from hub.scenario.model import (
     Case,
     Month,
+    Params,
     Pib,
     Pip,
     Route,
     add_months,
     next_month,
 )
-from hub.scenario.people import DOELGROEPEN, pick
+from hub.scenario.people import DOELGROEPEN, bsn_for, pick
 
 SCHOOL_OF = {"geen-keurmerk": "B50005", "geen-contract": "B60006"}
 
@@ -34,7 +36,9 @@ def shaped(d: Drawer, bsn: str, ref: str, kind: str) -> Case:
         return pib_case(d, bsn, ref, kind)
     if profile == "plicht-laat":
         return late_plicht(d, bsn, ref, kind)
-    c = ongoing(d, bsn, ref, kind, lening=profile == "lening")
+    if profile == "wi2013":
+        return wi2013(d, bsn, ref, kind)
+    c = ongoing(d, bsn, ref, kind, lening=profile in ("lening", "ontzorgen-gezinsmigrant"))
     if profile == "geen-koppeling":
         c.koppeling, c.isam_koppeling = None, False
     if profile != "geen-pip":
@@ -49,13 +53,31 @@ def shaped(d: Drawer, bsn: str, ref: str, kind: str) -> Case:
     _timing(d, c, kind)
     if profile == "b1-laag" and c.route is not None:
         _lowered(d, c)
-    if profile == "ontzorgen":
-        regular_cases.add_ontzorgen(d, c, stopped=None)
-    if kind == "R13.na-plicht-voldaan" and c.route is not None:
+    if profile in ("ontzorgen", "ontzorgen-gezinsmigrant"):
+        months = 9 if kind == "R11.na-zes-maanden" else None  # R11: too long, not vrijwillig
+        regular_cases.add_ontzorgen(d, c, stopped=None, months=months)
+    if kind in ("R13.na-plicht-voldaan", "R24.na-einde-plicht") and c.route is not None:
         c.ontheffing = add_months(c.route.start, 6) + timedelta(days=9)
+        if kind == "R13.na-plicht-voldaan":  # the school stops a month after the ontheffing
+            last = add_months(c.ontheffing.replace(day=1), 1)
+            c.route.months = [m for m in c.route.months if m.start <= last]
     if kind == "R13.lening-kwartaalplafond" and c.route is not None:
         _over_cap(c.route, d.params.end)
+    if kind == "R21.correctie-examen" and c.route is not None:
+        _exams_corrected(c)
+    if kind == "R21.correctie-intake" and c.koppeling is not None:
+        c.intake = c.koppeling + d.days(95, 130)  # the real, late date (versie 2)
     return c
+
+
+def _exams_corrected(c: Case) -> None:
+    """R21: every B1 exam passed, PVT and MAP done, but SPREKEN is corrected to a fail (the
+    final truth; DUO first sent it as a pass), so the plicht is not met (R4)."""
+    assert c.route is not None
+    day = c.route.start + timedelta(days=300)
+    c.exams = [(o, "B1", day, "NIET_GESLAAGD" if o == "SPREKEN" else "GESLAAGD")
+               for o in ("LEZEN", "LUISTEREN", "SCHRIJVEN", "SPREKEN", "KNM")]
+    c.pvt, c.map = c.route.start + timedelta(days=200), c.route.start + timedelta(days=250)
 
 
 def _over_cap(route: Route, end: date) -> None:
@@ -118,14 +140,16 @@ def late_plicht(d: Drawer, bsn: str, ref: str, kind: str) -> Case:
     return c
 
 
-def wi2013(d: Drawer, bsn: str, ref: str) -> Case:
-    """The Wi2013 tail: plicht 2019-2021 (ISI), koppeling, a course reported in the DUO file."""
+def wi2013(d: Drawer, bsn: str, ref: str, kind: str | None = None) -> Case:
+    """The Wi2013 tail: plicht 2019-2021 (ISI), koppeling, a course reported in the DUO file
+    (for ``bevestiging-zonder-pip`` always, confirmed by the school and invoiced)."""
     plicht = date(2019, 6, 1) + d.days(0, 850)
     doelgroep = d.rng.choice(("GEZINSMIGRANT", "GEZINSMIGRANT", "OVERIGE_MIGRANT"))
-    c = Case(d.index, bsn, ref, None, "WI2013", doelgroep, d.gemeente(), plicht, plicht,
+    gemeente = d.gemeente() if kind is None else d.codes[d.index % len(d.codes)]
+    c = Case(d.index, bsn, ref, kind, "WI2013", doelgroep, gemeente, plicht, plicht,
              plicht + d.days(14, 90))
     assert c.koppeling is not None
-    if d.rng.random() < 0.7:
+    if d.rng.random() < 0.7 or kind is not None:
         first = max(next_month(c.koppeling + timedelta(days=60)),
                     (d.params.start - timedelta(days=365)).replace(day=1))
         c.route = Route("B20002", "NT2", "A2", "")
@@ -156,4 +180,14 @@ def pib_case(d: Drawer, bsn: str, ref: str, kind: str | None) -> Case:
                 approved=kind != "R22.plan-niet-goedgekeurd")
     if d.rng.random() < 0.5:
         c.exams = [("SPREKEN", "A2", c.pib.start + d.days(200, 400), "GESLAAGD")]
+    return c
+
+
+def companion(params: Params, main: Case, index: int) -> Case:
+    """R12: a second member of ``main``'s household (its own BSN and case), with its own
+    ontzorgen decision for the same household; no route."""
+    bsn = bsn_for(params.seed, index)
+    c = Case(index, bsn, case_ref(bsn, params.case_ref_key), None, "WI2021", "ASIELSTATUSHOUDER",
+             main.gemeente, main.plicht, main.plicht_told, main.koppeling, companion=True)
+    c.intake, c.ontzorgen = main.intake, main.ontzorgen
     return c

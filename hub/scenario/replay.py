@@ -42,6 +42,7 @@ from hub.up import Stack, start_stack
 Say = Callable[[str], None]
 SCENARIO_FILE = "scenario.json"
 CHECK_EVERY_S = 2.0
+EDGES_FILE = "edges.json"
 STALL_S = 60.0  # everything delivered, yet views or lag do not move: give up, say why
 log = logging.getLogger(__name__)
 
@@ -242,9 +243,30 @@ async def _collect(runtime: Runtime, views: KafkaViews, work: Path) -> RunResult
     finally:
         await follower.close()
     store = runtime.store
-    return RunResult(dict(sorted(counts.items())), letters, quarantined(work), rejects(work),
-                     {t: store.count(t) for t in ("fact", "case_view", "dead_letter", "outbox")},
-                     workspace=work)
+    result = RunResult(dict(sorted(counts.items())), letters, quarantined(work), rejects(work),
+                       {t: store.count(t) for t in ("fact", "case_view", "dead_letter", "outbox")},
+                       workspace=work)
+    write_edges(result)
+    return result
+
+
+def write_edges(result: RunResult) -> Path:
+    """``<workspace>/edges.json``: the refusals the replay saw at the edge, for a later
+    ``hub scenario check`` (the embedded broker's dead-letter topics vanish with it)."""
+    path = result.workspace / EDGES_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {"dead_letters": result.dead_letters, "quarantined": result.quarantined,
+            "rejects": result.rejects}
+    path.write_text(json.dumps(body, indent=1, sort_keys=True, default=str) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def latest_edges(settings: Settings, folder: Path) -> Path | None:
+    """The ``edges.json`` of the newest replay of ``folder`` under ``var/scenario``."""
+    runs = sorted((settings.var_dir / "scenario").glob(f"{folder.name}-*/{EDGES_FILE}"),
+                  key=lambda p: p.stat().st_mtime)
+    return runs[-1] if runs else None
 
 
 def report(result: RunResult, say: Say) -> None:

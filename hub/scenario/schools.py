@@ -9,16 +9,17 @@ Rows are appended case by case into one file per school and month.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from connectors.taalaanbieder.translate import DUO_HEADER, PRESENTIE_HEADER
+from connectors.taalaanbieder.translate import BEVESTIGING_HEADER, DUO_HEADER, PRESENTIE_HEADER
 from hub.scenario import billing
 from hub.scenario.model import INGEKOCHT, SCHOOLS, Case, hours
 from hub.scenario.streams import Appender
 
 ROOT = "taalaanbieder"
+BEVESTIGD_VOOR = timedelta(days=7)
 
 
 def inbox(out: Path, school: str) -> Path:
@@ -43,6 +44,8 @@ class SchoolReports:
         route = c.route
         if route is None:
             return
+        if c.kind == "bevestiging-zonder-pip":
+            self._bevestiging(c)
         if SCHOOLS[route.school].feed == "duo":
             self._duo(c)
             return
@@ -56,6 +59,16 @@ class SchoolReports:
                 hours(m.taal), hours(m.knm), hours(m.participatie), 0, hours(m.geoorloofd),
                 hours(m.ongeoorloofd))), header=csv_line(PRESENTIE_HEADER))
             self.rows += 1
+
+    def _bevestiging(self, c: Case) -> None:
+        """The school accepts a Wi2013 learner the gemeente made no PIP for (FORMAT §4, §6)."""
+        route = c.route
+        assert route is not None
+        day = route.start - BEVESTIGD_VOOR
+        path = inbox(self.out, route.school) / f"bevestiging_{day:%Y%m}.csv"
+        self.appender.write(path, csv_line((
+            f"{route.school}-W13-{c.index:07d}", c.ref, "GEACCEPTEERD", route.start, "", day)),
+            header=csv_line(BEVESTIGING_HEADER))
 
     def _duo(self, c: Case) -> None:
         route = c.route

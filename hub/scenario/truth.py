@@ -25,13 +25,17 @@ FILE = "ground_truth.json"
 # Reason codes whose decision is AANGEHOUDEN (held); every other refusal is AFGEWEZEN.
 HELD = frozenset({"R9.geen-aanmelding", "R9.geen-presentie", "R9.geen-contractprijs",
                   "R10.gecrediteerde-factuur-onbekend", "R10.geen-zaakreferentie",
-                  "R17.geen-gemeente", "R22.plan-niet-goedgekeurd"})
+                  "R11.doelgroep-onbekend", "R17.geen-gemeente", "R22.plan-niet-goedgekeurd"})
 PIP_WEKEN = 10
+Reden = str | list[str]  # a reason code, or the codes the docs allow for the line (any of them)
 
 
-def beslissing(reden: str) -> str:
-    """AANGEHOUDEN or AFGEWEZEN for a refusal's reason code."""
-    return "AANGEHOUDEN" if reden in HELD else "AFGEWEZEN"
+def beslissing(reden: Reden) -> str:
+    """AANGEHOUDEN or AFGEWEZEN for a refusal's reason code (every allowed code must agree)."""
+    codes = [reden] if isinstance(reden, str) else reden
+    kinds = {"AANGEHOUDEN" if code in HELD else "AFGEWEZEN" for code in codes}
+    assert len(kinds) == 1, f"reason codes {codes} do not agree on held or refused"
+    return kinds.pop()
 
 
 class Truth:
@@ -60,12 +64,16 @@ class Truth:
             self._ids[case.index] = ident
         return ident
 
+    def link(self, case: Case, anomaly: str) -> None:
+        """``case`` belongs to ``anomaly`` too (a second member of the anomaly's household)."""
+        self._ids[case.index] = anomaly
+
     def anomaly_of(self, case: Case) -> str | None:
         """The id of the anomaly ``case`` carries (registered first)."""
         return self._ids.get(case.index)
 
     # -- decisions ---------------------------------------------------------------------------
-    def refuse(self, view: str, anomaly: str | None, reden: str, *, leverancier: str,
+    def refuse(self, view: str, anomaly: str | None, reden: Reden, *, leverancier: str,
                factuurnummer: str, regelnummer: int, dienstdatum: date) -> None:
         """An invoice line the hub must refuse or hold, under view key ``view``."""
         self.decisions.append({
@@ -79,7 +87,7 @@ class Truth:
         self.decisions.append({"anomalie": anomaly, "case_ref": case.ref, "voucher_id": voucher,
                                "beslissing": beslissing(reden), "reden": reden})
 
-    def judge(self, c: Case, reden: str | None, cents: int, *, view: str, anomaly: str | None,
+    def judge(self, c: Case, reden: Reden | None, cents: int, *, view: str, anomaly: str | None,
               leverancier: str, factuurnummer: str, regelnummer: int, dienstdatum: date) -> None:
         """An invoice line: approved (``reden`` None) on the gemeente of its service date, or
         refused or held for ``reden`` under view key ``view``."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any
+
+from hub.versions import VersionKey, version_key
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class OutboxRow:
 
 
 Projection = Callable[[str, Sequence[Fact]], dict[str, Any]]
-"""(case_ref, facts sorted by (kind, message_id)) -> the case view (JSON-safe dict).
+"""(case_ref, facts sorted by ``fact_order``) -> the case view (JSON-safe dict).
 
 Must be pure and must not mutate the facts: they may be shared with the store's cache."""
 
@@ -103,6 +104,16 @@ Derive = Callable[[InboundMessage], Sequence[InboundMessage]]
 derived message ids); e.g. an invoice's lines for each case they bill. Must be pure."""
 
 
+Links = Callable[[str, Sequence[Fact]], Sequence[str]]
+"""(key, its own facts) -> the keys whose facts its projection also reads (``hub.store.linking``);
+must be pure and symmetric."""
+
+
+def no_links(key: str, facts: Sequence[Fact]) -> Sequence[str]:
+    """The default: a projection reads its own key's facts only."""
+    return ()
+
+
 def no_derive(message: InboundMessage) -> Sequence[InboundMessage]:
     """The default: a message is one fact."""
     return ()
@@ -113,8 +124,10 @@ def position_key(topic: str, partition: int, offset: int) -> str:
     return f"pos:{topic}/{partition}/{offset}"
 
 
-fact_order: Callable[[Fact], tuple[str, str]] = attrgetter("kind", "message_id")
-"""The deterministic order in which a projection sees a case's facts: (kind, message_id)."""
+def fact_order(fact: Fact) -> tuple[str, VersionKey]:
+    """The deterministic order in which a projection sees a case's facts: by kind, then the
+    partner's own version order (R21, ``hub.versions``; the message id only breaks ties)."""
+    return fact.kind, version_key(fact.record, fact.message_id)
 
 
 def default_projection(case_ref: str, facts: Sequence[Fact]) -> dict[str, Any]:

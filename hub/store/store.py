@@ -24,6 +24,7 @@ from hub.store.records import (
     Emitter,
     Fact,
     InboundMessage,
+    Links,
     OutboxMessage,
     OutboxRow,
     Projection,
@@ -31,6 +32,7 @@ from hub.store.records import (
     default_projection,
     no_derive,
     no_emitter,
+    no_links,
 )
 from hub.store.sql import upsert_insert, utcnow
 
@@ -44,12 +46,13 @@ class Store:
         self, url: str, *, projection: Projection | None = None, emitter: Emitter | None = None,
         migrate: bool = True, deferred_views: bool = False, derive: Derive | None = None,
         cache_recorded: bool = True, checkpoint_pages: int = SQLITE_CHECKPOINT_PAGES,
+        links: Links | None = None,
     ) -> None:
         self._engine = make_engine(url, checkpoint_pages=checkpoint_pages)
         self._deferred = deferred_views
         self._cache_recorded = cache_recorded
         self._rules = views.Rules(projection or default_projection, emitter or no_emitter,
-                                  derive=derive or no_derive)
+                                  derive=derive or no_derive, links=links or no_links)
         if migrate:
             try:
                 upgrade(self._engine)

@@ -24,16 +24,19 @@ from hub.privacy import redact
 from hub.store import models as m
 from hub.store.cache import FactCache
 from hub.store.jsonsafe import RawJson, dumps, loads
+from hub.store.linking import MAX_ROUNDS, with_links
 from hub.store.outbox import insert_outbox
 from hub.store.records import (
     Derive,
     Emitter,
     Fact,
+    Links,
     OutboxMessage,
     Projection,
     fact_order,
     no_derive,
     no_emitter,
+    no_links,
 )
 from hub.store.sql import among, chunks, upsert_insert
 
@@ -43,13 +46,14 @@ _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 @dataclass(frozen=True)
 class Rules:
-    """How facts become a view, what a view change sends, which facts a message implies, and
-    the decoded-fact cache."""
+    """How facts become a view, what a view change sends, which facts a message implies, the
+    decoded-fact cache, and which other keys a projection reads (``linking``)."""
 
     projection: Projection
     emitter: Emitter
     cache: FactCache = field(default_factory=FactCache)
     derive: Derive = no_derive
+    links: Links = no_links
 
 
 @dataclass(frozen=True)
@@ -58,28 +62,34 @@ class _Change:
     old: RawJson | None  # stored view text, None for a new case
     version: int  # stored version, 0 for a new case
     new: RawJson
+    neighbours: frozenset[str] = frozenset()  # keys whose projection reads this one's facts
 
 
 def refresh(
     conn: Connection, case_refs: Iterable[str], rules: Rules, *, actor: str, action: str,
     now: datetime, pending: Mapping[str, Fact] = MappingProxyType({}),
-    failed: list[str] | None = None,
+    failed: list[str] | None = None, rounds: int = MAX_ROUNDS,
 ) -> int:
     """Re-project ``case_refs``; write, audit and emit every view that changed; count them.
 
     ``pending`` holds the facts this transaction wrote, by message id (not yet cacheable).
     With ``failed`` a case whose projection raises is logged and added to it, and the others
-    go on; without it the exception propagates.
+    go on; without it the exception propagates. The linked neighbours of a changed view are
+    re-projected too (``linking``), at most ``rounds`` times over.
     """
     refs = sorted(set(case_refs))
     lock_cases(conn, refs)
-    changed = 0
+    changed, neighbours = 0, set[str]()
     for chunk in chunks(refs):
         changes = _changes(conn, chunk, rules, pending, failed)
         _write_views(conn, changes, now)
         _write_audit(conn, changes, actor=actor, action=action, now=now)
         insert_outbox(conn, _emitted(changes, rules.emitter), now)
         changed += len(changes)
+        neighbours.update(n for c in changes for n in c.neighbours)
+    if neighbours and rounds > 1:
+        changed += refresh(conn, neighbours, rules, actor=actor, action=action, now=now,
+                           pending=pending, failed=failed, rounds=rounds - 1)
     return changed
 
 
@@ -148,6 +158,7 @@ def apply_plan(conn: Connection, plan: Plan, rules: Rules, *, now: datetime) -> 
     _write_views(conn, fresh, now)
     _write_audit(conn, fresh, actor="projector", action="case_view.update", now=now)
     insert_outbox(conn, _emitted(fresh, rules.emitter), now)
+    mark_dirty(conn, {n for c in fresh for n in c.neighbours}, now)  # linked views (``linking``)
     keep = stale | set(plan.failed)
     done = [{"ref": ref, "tok": token} for ref, token in plan.marks if ref not in keep]
     if done:
@@ -209,6 +220,10 @@ def _changes(
     failed: list[str] | None = None,
 ) -> list[_Change]:
     facts = facts_by_case(conn, refs, rules.cache, pending)
+    near: Mapping[str, frozenset[str]] = {}
+    if rules.links is not no_links:
+        facts, near = with_links(refs, facts, rules.links,
+                                 lambda keys: facts_by_case(conn, keys, rules.cache, pending))
     v = m.case_view.c
     stored = {
         row.case_ref: (row.view, row.version)
@@ -230,7 +245,8 @@ def _changes(
             continue
         old, version = stored.get(ref, (None, 0))
         if old != new:
-            changes.append(_Change(ref, None if old is None else RawJson(old), version, new))
+            changes.append(_Change(ref, None if old is None else RawJson(old), version, new,
+                                   near.get(ref, frozenset())))
     return changes
 
 

@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from sqlalchemy import select
 
 import topics
 from hub.broker import EmbeddedBroker, free_port
+from hub.broker_ops import BrokerOps
 from hub.demo import exam_results, synthetic_bsn
 from hub.kafka_admin import apply_topics
 from hub.publish import TopicWriter
@@ -123,8 +123,17 @@ async def _send(env: HubEnv, pairs: Pairs) -> None:
         await writer.send_raw(topics.EXAMENRESULTAAT, pairs)
 
 
-def _import_isi(env: HubEnv, source: Path) -> subprocess.Popen[bytes]:
-    return env.spawn("import", "isi", str(source), log_name="import")
+def _import_isi(env: HubEnv, source: Path, batch_size: int = 500) -> subprocess.Popen[bytes]:
+    return env.spawn("import", "isi", str(source), "--batch-size", str(batch_size),
+                     log_name="import")
+
+
+def _isi_produced(env: HubEnv) -> int:
+    """Messages the ISI import has put on its topics so far."""
+    names = [topics.physical(spec.name, env.suffix) for spec in topics.TOPICS
+             if spec.name.startswith("inburgering.isi.") and spec.direction == "inbound"]
+    with BrokerOps(env.env["HUB_KAFKA_BOOTSTRAP"]) as broker:
+        return sum(o.messages for o in broker.offsets(broker.partitions(names)).values())
 
 
 def _settled(env: HubEnv, facts: int, dead: int) -> Callable[[], bool]:
@@ -278,9 +287,15 @@ def test_sigkill_of_the_isi_import_then_a_rerun_gives_the_clean_facts(
 ) -> None:
     clean, killed = env_factory("isi-clean"), env_factory("isi-killed")
     assert _import_isi(clean, inputs.isi_export).wait(120) == 0
-    importer = _import_isi(killed, inputs.isi_export)
-    time.sleep(random.Random(3).uniform(1.5, 3.0))
-    _kill(importer)  # the connector killed mid-file; the re-import is idempotent
+    # One record per batch, so the import produces all along; it is killed once part of the file is
+    # on the topics (checked: still running, not everything sent). The re-import is idempotent.
+    importer = _import_isi(killed, inputs.isi_export, batch_size=1)
+    wait_until(lambda: _isi_produced(killed) >= 30 or importer.poll() is not None,
+               timeout=120, interval=0.05)
+    assert importer.poll() is None, "the import ended before it could be killed"
+    _kill(importer)
+    produced = _isi_produced(killed)
+    assert 0 < produced < inputs.isi_facts, f"killed after {produced} of {inputs.isi_facts}"
     assert _import_isi(killed, inputs.isi_export).wait(120) == 0
     for env in (clean, killed):
         worker = env.spawn("worker", log_name="worker")

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 def test_small_scenario_through_the_stack_matches_its_ground_truth(
         hub_env: HubEnv, worker: subprocess.Popen[bytes], tmp_path: Path) -> None:
     folder = tmp_path / "scenario"
-    generate(Params(seed=7, gemeenten=2, cases=40, years=1), folder)
+    generate(Params(seed=7, gemeenten=2, cases=50, years=1), folder)
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
     said: list[str] = []
     settings = hub_env.settings()

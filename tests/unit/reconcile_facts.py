@@ -79,3 +79,28 @@ def termijn(mid: str, weken: int, beslissing: str = "TOEGEKEND") -> Fact:
                 aanvangsdatum=date(2023, 1, 1), einddatum=date(2026, 1, 1),
                 verlenging_weken=weken, beslissing=beslissing, grond=None,
                 aanvraag_message_id=mid)
+
+
+def versioned(f: Fact, sleutel: str, *, volgnummer: int | None = None,
+              tijdstip: datetime | None = None, corrigeert: str | None = None,
+              produced_at: datetime | None = None) -> Fact:
+    """``f`` as a version of partner record ``sleutel`` (R21: ``bron_versie``)."""
+    record = {**f.record, "bron_versie": {"sleutel": sleutel, "tijdstip": tijdstip,
+                                          "volgnummer": volgnummer, "document": None,
+                                          "corrigeert": corrigeert}}
+    if produced_at is not None:
+        record["produced_at"] = produced_at
+    return Fact(f.message_id, f.case_ref, f.kind, record, f.source_topic, f.source_partition,
+                f.source_offset)
+
+
+def ontzorgen(mid: str, huishouden: str, *, start: date, einde: date | None,
+              bijstand: date, vrijwillig: bool = False, case_ref: str = CASE,
+              besluit: str = "TOEGEKEND", bijstand_einde: date | None = None) -> Fact:
+    return fact("OntzorgenBesluit", mid, case_ref=case_ref, bsn=BSN, gemeentecode="0363",
+                besluit_kenmerk=mid, besluit=besluit, besluitdatum=bijstand,
+                huishouden_id=huishouden, huishouden_aantal_personen=2,
+                bijstand_startdatum=bijstand, bijstand_einddatum=bijstand_einde,
+                ontzorgen_startdatum=start, ontzorgen_einddatum=einde, vrijwillig=vrijwillig,
+                machtiging_kenmerk="M-1", machtiging_datum=bijstand, einde_reden=None,
+                crediteuren=[])

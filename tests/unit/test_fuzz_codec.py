@@ -32,7 +32,9 @@ def _exam(bsn: str = "111222333") -> dict[str, Any]:
     return {"message_id": "m-1", "case_ref": SEALER.case_ref(bsn), "source": "duo",
             "produced_at": datetime(2024, 5, 6, tzinfo=UTC), "bsn": SEALER.seal(bsn),
             "examen_id": "EX1", "onderdeel": "LEZEN", "niveau": "B1",
-            "examendatum": date(2024, 4, 1), "uitslag": "GESLAAGD", "score": 512}
+            "examendatum": date(2024, 4, 1), "uitslag": "GESLAAGD", "score": 512,
+            "bron_versie": {"sleutel": "duo:examen:EX1", "volgnummer": 7, "document": "W7",
+                            "tijdstip": datetime(2024, 5, 6, tzinfo=UTC), "corrigeert": None}}
 
 
 VALID = CODEC.encode(EXAM, _exam())

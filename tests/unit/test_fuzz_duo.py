@@ -85,7 +85,7 @@ def mutated_changes(draw: st.DrawFn) -> RawChange:
             fields[draw(st.text(min_size=1, max_size=8))] = draw(hostile_text())
     kind = draw(st.one_of(st.just(change.kind), st.sampled_from([c.kind for c in CHANGES]),
                           st.text(max_size=12)))
-    return RawChange(change.change_id, change.sequence, kind, fields, change.xml)
+    return RawChange(change.change_id, change.sequence, kind, fields, change.xml, change.at)
 
 
 @given(mutated_changes())
@@ -99,7 +99,7 @@ def test_mutated_changes_become_records_or_dead_letters(change: RawChange) -> No
 @FUZZ
 def test_random_fields_become_records_or_dead_letters(fields: Mapping[str, str | None],
                                                        kind: str) -> None:
-    _route(RawChange("W1", 1, kind, fields, b"<Wijziging/>"))
+    _route(RawChange("W1", 1, kind, fields, b"<Wijziging/>", "2024-05-06T09:30:00+00:00"))
 
 
 @given(valid_bsns, st.sampled_from(CHANGES[:7]))  # 8 and 9 are the fixture's anomalies
@@ -107,7 +107,7 @@ def test_random_fields_become_records_or_dead_letters(fields: Mapping[str, str |
 def test_a_valid_bsn_gives_a_case_ref_and_never_appears_in_the_record(
         bsn: str, change: RawChange) -> None:
     record = _route(RawChange(change.change_id, change.sequence, change.kind,
-                              {**change.fields, "Bsn": bsn}, change.xml))
+                              {**change.fields, "Bsn": bsn}, change.xml, change.at))
     assert record is not None
     assert record["case_ref"] == SEALER.case_ref(bsn)
     assert bsn not in repr({k: v for k, v in record.items() if k != "bsn"})
@@ -156,6 +156,6 @@ def test_every_field_of_every_change_with_every_hostile_value() -> None:
         names = sorted(change.fields)
         for row in single_edits([change.fields[n] or "" for n in names]):
             record = _route(RawChange(change.change_id, change.sequence, change.kind,
-                                      dict(zip(names, row, strict=True)), change.xml))
+                                      dict(zip(names, row, strict=True)), change.xml, change.at))
             routed, refused = routed + (record is not None), refused + (record is None)
     assert routed and refused  # both outcomes are exercised

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import topics
@@ -77,7 +77,8 @@ def _translate(values: list[str]) -> bool:
 @given(st.lists(hostile_text(), max_size=14))
 @FUZZ
 def test_random_rows_are_refused_naming_a_field(values: list[str]) -> None:
-    _translate(values)
+    assume(not values or values[0] not in LAYOUTS)  # a known row type is the test below
+    assert not _translate(values), "a row of random fields was accepted"
 
 
 @given(st.sampled_from(sorted(LAYOUTS)), st.lists(hostile_text(), max_size=12))

@@ -20,16 +20,16 @@ from lxml import etree
 from connectors import safexml
 from connectors.taalaanbieder import ublgen
 from connectors.ubl import InvoiceRejected, parse_invoice
+from tests.shared_fixtures import peppol_documents
 from tests.unit.test_fuzz_kit import FUZZ, assert_refusal, hostile_text
 
-PEPPOL = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "peppol-bis3"
 SCHOOL = ublgen.render(ublgen.Document(
     number="F-2024-001", issue_date=date(2024, 3, 1), supplier_id="B10001",
     supplier_name="Taalschool", supplier_kvk="12345678", buyer_reference="C-2024-01",
     buyer_oin="00000001001234567000", buyer_name="Gemeente Demo", iban="NL91ABNA0417164300",
     lines=[ublgen.Line("Taalles B1", Decimal(12), Decimal("62.50"), date(2024, 2, 1),
                        date(2024, 2, 29), "CR" + "0" * 30, "a-1")]))
-VALID = [SCHOOL, *(p.read_bytes() for p in sorted(PEPPOL.glob("*.xml")))]
+VALID = [SCHOOL, *(p.read_bytes() for p in peppol_documents())]
 SECRET = Path("/etc/passwd")
 
 BOMBS: dict[str, bytes] = {

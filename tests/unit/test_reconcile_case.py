@@ -190,8 +190,10 @@ def test_outbound_registrations_for_duo_school_and_their_ids_are_stable() -> Non
 def test_r18_lbt_window_of_twelve_months() -> None:
     view = case_view(CASE, [koppeling("k", "0363", date(2024, 1, 31))])
     assert view["deadlines"]["lbt_uiterlijk"] == "2025-01-31"
-    [lbt] = [s for s in due(view, date(2025, 2, 1)) if s["type"] == "OVERIG"]
-    assert (lbt["regel"], lbt["kenmerken"]) == ("R18", {"termijn": "LBT"})
+    [lbt] = [s for s in due(view, date(2025, 2, 1)) if s["type"] == "LBT_TE_LAAT"]
+    assert (lbt["regel"], lbt["uiterlijk"], lbt["vastgesteld_op"]) == ("R18", "2025-01-31",
+                                                                       "2025-02-01")
+    assert not [s for s in due(view, date(2025, 1, 31)) if s["type"] == "LBT_TE_LAAT"]
 
 
 def test_r21_a_late_koppeling_or_a_corrected_pip_recomputes_what_depends_on_it() -> None:

@@ -23,8 +23,8 @@ from hub.reconcile.model import (
     AFGEWEZEN,
     GOEDGEKEURD,
     CaseContext,
+    Grant,
     Hours,
-    Period,
     Pib,
     Residence,
     Route,
@@ -173,7 +173,7 @@ def test_r9_lines_of_one_period_share_the_reported_hours() -> None:
 
 
 def test_r9_a_week_report_spanning_two_invoices_is_not_paid_twice() -> None:
-    jan = factuur("J", regel(uren=48, einde=date(2024, 1, 31)))
+    jan = factuur("J", regel(uren=48, einde=date(2024, 1, 31)), datum=date(2024, 2, 1))
     feb = factuur("F", regel(uren=10, begin=date(2024, 2, 1), einde=END), produced=1)
     feb_fits = factuur("G", regel(uren=8, begin=date(2024, 2, 1), einde=END), produced=1)
     assert pick(decide(context(), [feb, jan], TABLES), "F")["reden"] == "R9.uren-niet-geleverd"
@@ -359,13 +359,33 @@ def test_r13_credit_frees_room_under_the_quarter_cap() -> None:
         == "R9.akkoord"
 
 
-def test_r13_service_more_than_four_months_after_plicht_voldaan_is_refused() -> None:
-    [late] = decide(lening_case(plicht_voldaan_op=date(2023, 9, 7)),
-                    [factuur("A", regel())], TABLES)
+def test_r13_invoice_issued_more_than_four_months_after_plicht_voldaan_is_refused() -> None:
+    """R13: judged by the invoice's issue date (BT-2), not its service date."""
+    ctx = lening_case(plicht_voldaan_op=date(2024, 2, 4))  # the line's last service day
+    [late] = decide(ctx, [factuur("A", regel(), datum=date(2024, 6, 5))], TABLES)
     assert outcome(late) == (AFGEWEZEN, "R13.na-plicht-voldaan", 196_800, 0)
-    [in_time] = decide(lening_case(plicht_voldaan_op=date(2023, 9, 8)),
-                       [factuur("A", regel())], TABLES)
+    assert (late["bewijs"]["factuur_uiterlijk"], late["bewijs"]["factuurdatum"]) == \
+        ("2024-06-04", "2024-06-05")
+    [in_time] = decide(ctx, [factuur("A", regel(), datum=date(2024, 6, 4))], TABLES)
     assert in_time["reden"] == "R9.akkoord"
+    not_lening = context(plicht_voldaan_op=date(2024, 2, 4))  # asielstatushouder, Wi2021
+    [paid] = decide(not_lening, [factuur("A", regel(), datum=date(2024, 9, 1))], TABLES)
+    assert paid["reden"] == "R9.akkoord"
+
+
+# ── R24: no leerroute service after the plicht ended ────────────────────────────────────
+def test_r24_service_starting_after_the_plicht_ended_is_refused_the_month_it_ended_paid(
+) -> None:
+    ended = context(plicht_voldaan_op=date(2024, 1, 20))  # ontheffing or voldaan on the 20th
+    decisions = decide(ended, [
+        factuur("A", regel(uren=7, begin=date(2024, 1, 8), einde=date(2024, 1, 14))),
+        factuur("B", regel(uren=7, begin=date(2024, 1, 15), einde=date(2024, 1, 21))),
+        factuur("C", regel(uren=7, begin=date(2024, 1, 22), einde=date(2024, 1, 28)))], TABLES)
+    assert [(d["factuurnummer"], outcome(d)[:2]) for d in decisions] == [
+        ("A", (GOEDGEKEURD, "R9.akkoord")), ("B", (GOEDGEKEURD, "R9.akkoord")),
+        ("C", (AFGEWEZEN, "R24.na-einde-plicht"))]
+    assert decisions[2]["bewijs"]["plicht_beeindigd_op"] == "2024-01-20"
+    assert decisions[2]["goedgekeurd_cent"] == 0
 
 
 # ── R17: gemeente on the service date ───────────────────────────────────────────────────
@@ -396,9 +416,15 @@ def kb_regel(nr: str, omschrijving: str, begin: date, bedrag: int, hh: str = "HH
                  omschrijving=omschrijving, eenheid="C62", koper=hh)
 
 
-def kb_case() -> CaseContext:
-    return context(huishoudens=frozenset({"HH-1"}), routes=(), hours=(),
-                   ontzorgen=(Period(date(2024, 1, 15), date(2024, 3, 10)),))
+def grant(hh: str = "HH-1", begin: date = date(2024, 1, 15), einde: date | None = date(2024, 3, 10),
+          *, bijstand: date = date(2024, 1, 10), vrijwillig: bool = False) -> Grant:
+    return Grant(hh, f"B-{hh}", begin, einde, bijstand, None, vrijwillig)
+
+
+def kb_case(*grants: Grant, **changes: Any) -> CaseContext:
+    grants = grants or (grant(),)
+    return context(**{"huishoudens": frozenset(g.huishouden for g in grants), "routes": (),
+                      "hours": (), "grants": grants, **changes})
 
 
 def test_r12_fees_in_active_ontzorgen_are_approved_once() -> None:
@@ -421,11 +447,15 @@ def test_r12_fees_in_active_ontzorgen_are_approved_once() -> None:
     assert (decisions[0]["kostenplaats"], decisions[0]["regel"]) == ("KP6120", "R12")
 
 
-def test_r12_intake_for_another_household_is_its_own() -> None:
+def test_r12_intake_for_another_household_is_its_own_and_needs_a_grant() -> None:
     one = factuur("KB1", kb_regel("1", "Intake financieel ontzorgen", date(2024, 1, 1), 14_700),
                   kb_regel("2", "Intake financieel ontzorgen", date(2024, 1, 1), 14_700,
-                           hh="HH-2"), leverancier=KB)
-    assert [d["reden"] for d in decide(kb_case(), [one], TABLES)] == ["R12.akkoord"] * 2
+                           hh="HH-2"),
+                  kb_regel("3", "Intake financieel ontzorgen", date(2024, 1, 1), 14_700,
+                           hh="HH-3"), leverancier=KB)
+    ctx = kb_case(grant(), grant("HH-2"))
+    assert [d["reden"] for d in decide(ctx, [one], TABLES)] == [
+        "R12.akkoord", "R12.akkoord", "R12.geen-besluit"]  # HH-3: no decision known (held)
 
 
 def test_r12_wrong_tariff_is_refused_and_unknown_service_or_date_held() -> None:
@@ -528,7 +558,8 @@ def demo_invoices() -> list[dict[str, Any]]:
 
 
 def test_demo_invoices_get_the_intended_reasons() -> None:
-    assert [d["reden"] for d in decide(context(), demo_invoices(), TABLES)] == [
+    got = {d["factuur_message_id"]: d["reden"] for d in decide(context(), demo_invoices(), TABLES)}
+    assert [got[i["factuur_message_id"]] for i in demo_invoices()] == [
         "R9.akkoord", "R9.prijs", "R9.dubbel-factuurnummer", "R9.uren-niet-geleverd",
         "R10.creditnota-op-geweigerde-factuur"]
 
@@ -557,7 +588,7 @@ def test_decisions_do_not_depend_on_the_order_of_invoices_or_facts(
     earlier_route = Route(SCHOOL, "Z", "A2", None, date(2023, 12, 1))
     ctx = replace(lening_case(), huishoudens=frozenset({"HH-1"}),
                   routes=(*lening_case().routes, earlier_route),
-                  ontzorgen=(Period(date(2024, 1, 1), None),),
+                  grants=(grant(begin=date(2024, 1, 1), einde=None, bijstand=date(2024, 1, 1)),),
                   doelgroep="GEZINSMIGRANT" if gezinsmigrant else "ASIELSTATUSHOUDER",
                   residences=(Residence("0363", date(2023, 1, 1), date(2024, 1, 20)),
                               Residence("0344", date(2024, 1, 20), None)))
@@ -568,7 +599,7 @@ def test_decisions_do_not_depend_on_the_order_of_invoices_or_facts(
     ctx2 = replace(ctx, hours=tuple(data.draw(st.permutations(ctx.hours))),
                    routes=tuple(data.draw(st.permutations(ctx.routes))),
                    residences=tuple(data.draw(st.permutations(ctx.residences))),
-                   ontzorgen=tuple(data.draw(st.permutations(ctx.ontzorgen))))
+                   grants=tuple(data.draw(st.permutations(ctx.grants))))
     expected = decide(ctx, chosen, TABLES)
     assert decide(ctx2, [*shuffled, *repeats], TABLES) == expected
     assert len(expected) == sum(len(d["regels"]) for d in chosen)
@@ -577,7 +608,7 @@ def test_decisions_do_not_depend_on_the_order_of_invoices_or_facts(
 @pytest.mark.parametrize("doelgroep", ["GEZINSMIGRANT", "ASIELSTATUSHOUDER"])
 def test_every_decision_is_json_safe_and_names_its_rule(doelgroep: str) -> None:
     ctx = replace(lening_case(), doelgroep=doelgroep, huishoudens=frozenset({"HH-1"}),
-                  ontzorgen=(Period(date(2024, 1, 1), None),))
+                  grants=(grant(begin=date(2024, 1, 1), einde=None),))
     decisions = decide(ctx, pool(), TABLES)
     assert json.loads(json.dumps(decisions)) == decisions
     for d in decisions:

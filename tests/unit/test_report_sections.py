@@ -239,7 +239,7 @@ def test_cases_at_risk_overdue_intake_termijn_and_afschalen() -> None:
     kinds = {r[RISKS.index("risico")]: r for r in rows}
     assert set(kinds) == {"INTAKE_TE_LAAT", "TERMIJN_IN_GEVAAR", "AFSCHALEN_MOGELIJK"}
     assert kinds["INTAKE_TE_LAAT"][RISKS.index("dagen")] == (DAY - date(2025, 3, 1)).days
-    assert kinds["TERMIJN_IN_GEVAAR"][RISKS.index("dagen")] < 0  # days still to go
+    assert kinds["TERMIJN_IN_GEVAAR"][RISKS.index("dagen")] == 0  # not past: never negative
 
 
 def test_voucher_register_lists_every_voucher_decision() -> None:

@@ -14,8 +14,10 @@ import pytest
 from lxml import etree
 
 from hub.privacy import is_valid_bsn
+from hub.reconcile.ledger import REASONS
 from hub.scenario import Params, generate
 from hub.scenario.anomalies import CASE_KINDS, EDGE_KINDS
+from hub.scenario.compare import allowed
 from hub.scenario.people import bsn_for
 
 CASES = 300
@@ -106,8 +108,10 @@ def test_ground_truth_names_every_kind_with_an_expectation(truth: dict[str, Any]
                        for item in truth[section])
     silent = [a["soort"] for a in truth["anomalies"] if not expected[a["id"]]]
     assert silent == []
-    codes = {d["reden"] for d in truth["beslissingen"]}
-    assert {k for k in CASE_KINDS if k.startswith("R") and k != "R10.verrekend"} <= codes
+    codes = {code for d in truth["beslissingen"] for code in allowed(d["reden"])}
+    reason_kinds = {k for k in CASE_KINDS if k in REASONS and k != "R10.verrekend"}
+    assert reason_kinds <= codes
+    assert {"R11.na-zes-maanden", "R11.niet-vrijwillig", "R24.na-einde-plicht"} <= reason_kinds
     assert truth["budget"] and all(b["personen"] >= 0 for b in truth["budget"])
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -14,12 +13,12 @@ from connectors.taalaanbieder import ublgen
 from connectors.taalaanbieder.translate import translate_file
 from connectors.ubl import invoice_key
 from hub.privacy import case_ref
+from tests.shared_fixtures import PEPPOL
 
 KEY = "k" * 32
 NOW = datetime(2024, 2, 5, 9, 0, tzinfo=UTC)
 BSN = "111222333"
 REF = case_ref(BSN, KEY)
-PEPPOL = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "peppol-bis3"
 
 
 class Sealer:

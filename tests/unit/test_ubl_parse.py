@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from connectors.ubl import CREDIT_NOTE, INVOICE, InvoiceRejected, parse_invoice
 from hub.errors import PermanentError
-
-PEPPOL = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "peppol-bis3"
+from tests.shared_fixtures import PEPPOL
 
 
 def _load(name: str) -> bytes:
