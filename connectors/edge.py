@@ -1,10 +1,13 @@
-"""What every connector edge shares: sealing a validated BSN, and a routed record."""
+"""What every connector edge shares: sealing a validated BSN, a routed record, and the code
+lists of the shared Avro contract."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 
+import schemas
 from hub.privacy import case_ref
 from hub.runtime import Runtime
 
@@ -41,3 +44,8 @@ class RuntimeSealer:
         """The EncryptedBsn record."""
         return self._runtime.cipher.encrypt(bsn).as_record()
 
+
+@cache
+def enum_symbols(full_name: str) -> tuple[str, ...]:
+    """The symbols of an Avro enum of the shared contract (``nl.inburgering.hub.EindeReden``)."""
+    return tuple(schemas.expand(full_name)["symbols"])

@@ -45,6 +45,11 @@ class Runtime:
                      checkpoint_pages=SQLITE_BACKSTOP_PAGES if apart else SQLITE_CHECKPOINT_PAGES)
 
     @cached_property
+    def cursors(self) -> StoreCursors:
+        """The connectors' cursor port (``connectors.kit.cursor.CursorStore``) on the store."""
+        return StoreCursors(self.store)
+
+    @cached_property
     def emitter(self) -> ViewEmitter:
         """What a view change sends (registrations, signals, bookings), encoded."""
         return ViewEmitter(self.codec)
@@ -76,6 +81,21 @@ class Runtime:
     def logical(self, physical: str) -> str:
         """The declared name of a broker-side topic."""
         return topics.logical(physical, self.settings.topic_suffix)
+
+
+class StoreCursors:
+    """Pull cursors of the connectors in the case store's cursor table (nothing else of it)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def get_cursor(self, name: str) -> str | None:
+        """The saved cursor, or None."""
+        return self._store.get_cursor(name)
+
+    def set_cursor(self, name: str, value: str) -> None:
+        """Save the cursor."""
+        self._store.set_cursor(name, value)
 
 
 def configure_logging(level: str) -> None:

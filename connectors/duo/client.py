@@ -38,6 +38,7 @@ from connectors.duo.answer import Sent, verify_answer, wsdl_actions
 from connectors.duo.config import DuoSettings
 from connectors.duo.translate import RawChange, parse_changes
 from connectors.duo.trust import Trust, load_trust, oin_of, read_certificates
+from connectors.kit.blocking import bind
 from hub.errors import (
     ConfigurationError,
     SignatureInvalid,
@@ -137,7 +138,7 @@ def _session(settings: DuoSettings) -> requests.Session:
         session.trust_env = False
     if settings.client_cert:
         session.cert = (settings.client_cert, settings.client_key)
-    return session
+    return bind(session, settings.url, settings.max_response_bytes)  # origin, no redirects, cap
 
 
 class DuoClient:

@@ -33,6 +33,7 @@ class DuoSettings:
     from_address: str = ""  # wsa:From of registrations; default anonymous?OIN=<signing OIN>
     quarantine_max: int = 500  # refused answers kept in quarantine/duo (then only logged)
     timeout_s: float = 10.0
+    max_response_bytes: int = 10 * 1024 * 1024  # a larger answer is refused (PayloadTooLarge)
     page_size: int = 100
     poll_interval_s: float = 2.0
     retry_attempts: int = 8

@@ -23,8 +23,8 @@ from lxml import etree
 
 import topics
 from connectors.edge import BsnSealer, Routed
-from hub.errors import InvalidField, PermanentError
-from hub.privacy import normalise_bsn, redact
+from hub.errors import InvalidField
+from hub.privacy import normalise_bsn
 from hub.versions import bron_versie
 
 DUO_NS = "http://inburgering-hub.nl/duo/inburgering/v1"
@@ -254,20 +254,6 @@ def topic_of_kind(kind: str) -> str | None:
     """The inbound topic a change kind goes to, or None when the kind is unknown."""
     route = _INBOUND.get(kind)
     return None if route is None else route[0]
-
-
-def dead_letter(*, source_topic: str, original: bytes, error: PermanentError | Exception,
-                original_message_id: str | None, dead_letter_id: str, received_at: datetime,
-                case_ref: str = "", attempts: int = 1, partition: int = -1, offset: int = -1,
-                original_key: bytes | None = None) -> dict[str, Any]:
-    """A DeadLetter record (shape of ``hub.agents.handler``); the error names fields, no BSN."""
-    return {"message_id": dead_letter_id, "case_ref": case_ref, "source": "hub",
-            "produced_at": received_at, "consumer": CONSUMER, "source_topic": source_topic,
-            "source_partition": partition, "source_offset": offset,
-            "original_key": original_key, "original_value": original,
-            "original_message_id": original_message_id, "error_type": type(error).__name__,
-            "error_message": redact(str(error))[:500] or type(error).__name__,
-            "attempts": attempts, "failed_at": received_at}
 
 
 # -- outbound: record -> registration ---------------------------------------------------------

@@ -18,7 +18,8 @@ class FinSettings:
     """Where the financial system's drop folder is, and the gemeente's paying account."""
 
     root: str = ""  # default: <var_dir>/financieel (inbox/ archive/ quarantine/ outbox/)
-    poll_interval_s: float = 1.0
+    poll_interval_s: float = 1.0  # a file is taken once unchanged across two polls
+    unstable_polls: int = 60  # a file still changing after this many polls is reported
     max_file_bytes: int = 50 * 1024 * 1024
     debtor_name: str = "Gemeente Demo"
     debtor_iban: str = "NL02ABNA0123456789"

@@ -12,7 +12,7 @@ from typing import Any
 import topics
 from connectors.financieel.config import FinSettings, fin_settings
 from connectors.financieel.simulator import FinancialSystemSimulator
-from connectors.taalaanbieder.folders import DropFolder
+from connectors.kit.folder import DropFolder
 from connectors.ubl import invoice_key
 from hub.publish import TopicWriter
 from hub.runtime import Runtime

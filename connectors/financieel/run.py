@@ -4,7 +4,8 @@ Out: Boeking records are consumed in batches; each batch becomes one bookings ex
 (``boekingen_<stamp>.csv``) and, for the bookings that can be paid, one SEPA pain.001.001.03
 payment batch (``pain001_<stamp>.xml``, XSD-checked) in ``outbox/``. Every paid booking is
 remembered in a ledger by EndToEndId, so a repeated batch is never paid twice.
-In: camt.053.001.02 statements dropped in ``inbox/`` become Betaling records for the movements
+In: camt.053.001.02 statements dropped in ``inbox/`` (taken once stable, ``kit.inbox``) become
+Betaling records for the movements
 whose EndToEndId is in the ledger; other movements are listed in ``<file>.unmatched.csv`` beside
 the archived statement. A refused statement goes to ``quarantine/`` with its reason.
 """
@@ -18,17 +19,18 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import topics
-from connectors.base import Connector
+from connectors.base import Connector, together
 from connectors.financieel import translate as t
 from connectors.financieel.camt import Movement, parse_statement
 from connectors.financieel.config import FinSettings, fin_settings
 from connectors.financieel.sepa import pain001
-from connectors.taalaanbieder.folders import DropFolder, FileRefused, write_atomic
-from connectors.taalaanbieder.outbound import Ledger, OutboundReader
+from connectors.kit.consumer import Batch, OutboundConsumer
+from connectors.kit.folder import DropFolder, Dropped, write_atomic
+from connectors.kit.inbox import Inbox, Taken
+from connectors.kit.ledger import Ledger
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
 from hub.spreadsheet import csv_writer
@@ -42,29 +44,29 @@ class FinancieelConnector(Connector):
     """The gemeente's financial system over a drop folder."""
 
     name = "financieel"
+    group = GROUP
 
     def __init__(self, runtime: Runtime, writer: TopicWriter, *,
-                 settings: FinSettings | None = None) -> None:
-        super().__init__(runtime, writer)
-        self.settings = settings or fin_settings()
-        self.interval_s = self.settings.poll_interval_s  # type: ignore[misc]
-        self.folder = DropFolder(self.settings.root_dir(runtime.settings)).create()
+                 settings: FinSettings | None = None, **kit: Any) -> None:
+        super().__init__(runtime, writer, **kit)
+        self.settings = s = settings or fin_settings()
+        self.interval_s = s.poll_interval_s
+        self.folder = DropFolder(s.root_dir(runtime.settings)).create()
         self.paid = Ledger(self.folder.root / ".ledger" / "betaalopdrachten.jsonl")
         self.exported = Ledger(self.folder.root / ".ledger" / "boekingen.jsonl")
-        self.debtor = self.settings.debtor()
+        self.debtor = s.debtor()
+        self.inbox = Inbox(self.health.part("inbox"), max_bytes=s.max_file_bytes,
+                           attempts=self.retry.attempts, unstable_polls=s.unstable_polls)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll for statements and export bookings until ``stop`` is set."""
-        reader = OutboundReader(self.runtime, self.writer, self.health, GROUP,
-                                (topics.BOEKING,), self.export_bookings)
-        exporter = asyncio.create_task(reader.run(stop), name="financieel-boekingen")
-        try:
-            await super().run(stop)
-        finally:
-            stop.set()
-            await asyncio.wait([exporter], timeout=3.0)
-            exporter.cancel()
-            await asyncio.gather(exporter, return_exceptions=True)
+        out = OutboundConsumer(self.runtime, GROUP, (topics.BOEKING,),
+                               self.health.part("boekingen"), self.dead, self.retry)
+        await together(super().run(stop), out.run(stop, self._bookings))
+
+    async def _bookings(self, batch: Batch, stop: asyncio.Event) -> bool:
+        await self.export_bookings([(i.topic, i.record) for i in batch.pending()])
+        return True
 
     # -- out -------------------------------------------------------------------------------
     async def export_bookings(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
@@ -91,22 +93,14 @@ class FinancieelConnector(Connector):
 
     # -- in --------------------------------------------------------------------------------
     async def run_once(self) -> int:
-        """Turn every waiting statement into Betaling records."""
-        total = 0
-        for path in self.folder.waiting():
-            total += await self.process(path)
-        return total
+        """Turn every stable statement into Betaling records."""
+        return await self.inbox.take([self.folder], self._payments)
 
-    async def process(self, path: Path) -> int:
-        """Produce one statement's payments, then archive it (with the unmatched list)."""
+    async def _payments(self, dropped: Dropped, data: bytes) -> Taken:
+        """Produce one statement's payments; its unmatched movements go beside the archive."""
         received_at = datetime.now(UTC)
-        try:
-            movements = await asyncio.to_thread(self._read, path)
-        except FileRefused as exc:
-            await asyncio.to_thread(self.folder.quarantine_file, path, str(exc))
-            self.health.failed(exc)
-            log.warning("statement_quarantined file=%s rule=%s", path.name, exc.rule)
-            return 0
+        movements = await asyncio.to_thread(parse_statement, data, name=dropped.path.name,
+                                            max_bytes=self.settings.max_file_bytes)
         records, unmatched = [], []
         for m in movements:
             booking = self.paid.get(m.end_to_end_id or "") if t.is_payment(m) else None
@@ -116,20 +110,12 @@ class FinancieelConnector(Connector):
                 records.append(t.betaling(m, booking, received_at=received_at))
         if records:
             await self.writer.send_many(topics.BETALING, records)
-        archived = await asyncio.to_thread(self.folder.archive_file, path)
-        if unmatched:
-            write_atomic(archived.with_name(archived.name + ".unmatched.csv"),
-                         _unmatched_csv(unmatched))
-        log.info("statement_processed file=%s payments=%d unmatched=%d", path.name, len(records),
-                 len(unmatched))
-        return len(records)
-
-    def _read(self, path: Path) -> list[Movement]:
-        size = path.stat().st_size
-        if size > self.settings.max_file_bytes:
-            raise FileRefused(path.name, "FILE-SIZE", f"{size} bytes is over the limit")
-        return parse_statement(path.read_bytes(), name=path.name,
-                               max_bytes=self.settings.max_file_bytes)
+        log.info("statement_read file=%s payments=%d unmatched=%d", dropped.path.name,
+                 len(records), len(unmatched))
+        if not unmatched:
+            return Taken(len(records))
+        return Taken(len(records), lambda archived: write_atomic(
+            archived.with_name(archived.name + ".unmatched.csv"), _unmatched_csv(unmatched)))
 
     @classmethod
     def demo_partner(cls, runtime: Runtime) -> contextlib.AbstractAsyncContextManager[

@@ -20,7 +20,7 @@ from lxml import etree
 from connectors import safexml
 from connectors.financieel.camt import CAMT_NS
 from connectors.financieel.sepa import PAIN_NS
-from connectors.taalaanbieder.folders import DropFolder, write_atomic
+from connectors.kit.folder import DropFolder, write_atomic
 
 PAIN = {"p": PAIN_NS}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from connectors.kit.http import MiB
 from hub.settings import Settings, read_env, register_settings
 
 PREFIX = "HUB_ISAM_"
@@ -22,7 +23,10 @@ class IsamSettings:
     public_url: str = ""  # how ISAM reaches the hub's webhook server (for signal resourceUrls)
     database_url: str = ""  # spool and delivery log; default sqlite var/isam.db
     subscriptions_file: str = ""  # JSON list of abonnementen; default var/isam/abonnementen.json
-    timeout_s: float = 5.0
+    timeout_s: float = 5.0  # one request to ISAM's API or a subscriber, body included
+    connect_timeout_s: float = 5.0
+    max_response_bytes: int = 10 * MiB  # a larger answer is refused (PayloadTooLarge)
+    webhook_max_bytes: int = 64 * 1024  # a larger notification is answered 413
     poll_interval_s: float = 0.5
     retry_attempts: int = 8
     retry_backoff_s: float = 0.5

@@ -2,8 +2,11 @@
 
 A notification leaves the spool only after its record was acknowledged by the broker, or after
 its dead letter was: a crash in between repeats it, and the stable message id (resource, uuid,
-versie) lets the store's inbox drop the copy. Details that cannot be fetched are retried with
-doubling delays (``HUB_ISAM_RETRY_*``), then dead-lettered with the reason.
+versie) lets the store's inbox drop the copy. Details are fetched only from ISAM's configured
+origin (a ``resourceUrl`` elsewhere is refused, the token never sent there). Details that cannot
+be fetched are retried with doubling delays (``HUB_ISAM_RETRY_*``), then dead-lettered with the
+reason; so is a row that fails in a way nobody foresaw, after the same attempts: a poison row
+never stops the spool.
 """
 
 from __future__ import annotations
@@ -11,20 +14,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import traceback
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import topics
 from connectors.edge import BsnSealer, Routed
 from connectors.isam.config import IsamSettings
-from connectors.isam.deadletter import dead_letter
-from connectors.isam.http import HttpClient
 from connectors.isam.notification import Notificatie, parse
 from connectors.isam.spool import Pending, Spool
 from connectors.isam.translate import ROUTES, topic_of, translate
-from hub.errors import InvalidField, PermanentError, TransientError
+from connectors.kit.deadletter import DeadLetters
+from connectors.kit.fields import Reader
+from connectors.kit.http import PartnerHttp
+from connectors.kit.retry import policy_for
+from hub.errors import HubError, InvalidField, PermanentError, TransientError
 from hub.privacy import redact
 from hub.publish import TopicWriter
 
@@ -46,10 +51,11 @@ class Outcome:
 class NotificationProcessor:
     """Works the spool: fetch, translate, produce, then mark done; retries and dead letters."""
 
-    def __init__(self, settings: IsamSettings, spool: Spool, client: HttpClient,
-                 writer: TopicWriter, sealer: BsnSealer) -> None:
+    def __init__(self, settings: IsamSettings, spool: Spool, client: PartnerHttp,
+                 writer: TopicWriter, sealer: BsnSealer, dead: DeadLetters) -> None:
         self.settings, self.spool, self.client = settings, spool, client
-        self.writer, self.sealer = writer, sealer
+        self.writer, self.sealer, self.dead = writer, sealer, dead
+        self.retry = policy_for(settings)
         self._limit = asyncio.Semaphore(CONCURRENCY)
 
     async def run_once(self) -> int:
@@ -75,38 +81,51 @@ class NotificationProcessor:
     async def _one(self, row: Pending) -> Outcome:
         async with self._limit:
             try:
-                note = parse(row.body)
-            except InvalidField as exc:
-                return await self._dead(row, None, row.body, exc)
-            if note.resource not in ROUTES:
-                return await self._dead(row, note, row.body, InvalidField(
-                    "resource", f"unknown ISAM resource {note.resource!r}"))
-            if note.actie == "destroy":
-                return await self._dead(row, note, row.body, InvalidField(
-                    "actie", "destroy: ISAM removed the resource; the hub keeps its facts "
-                    "and an operator must decide"))
-            try:
-                data = await self.client.get_json(note.resource_url)
-            except TransientError as exc:
-                return await self._retry_or_dead(row, note, exc)
-            except PermanentError as exc:
-                return await self._dead(row, note, row.body, exc)
-            try:
-                routed = translate(note.resource, data, sealer=self.sealer,
-                                   received_at=datetime.now(UTC))
-            except PermanentError as exc:
-                original = json.dumps({"notificatie": json.loads(row.body), "details": data},
-                                      default=str).encode()
-                return await self._dead(row, note, original, exc)
-            return Outcome(row, routed=routed)
+                return await self._work(row)
+            except HubError:
+                raise  # the broker or the spool: the round fails, the row stays waiting
+            except Exception as exc:  # a bug or an input nobody foresaw: a failed attempt
+                log.error("isam_notification_failed id=%d attempt=%d\n%s", row.id,
+                          row.pogingen + 1,
+                          redact("".join(traceback.format_exception(exc)).rstrip()))
+                return await self._retry_or_dead(row, None, exc, "not processed")
 
-    async def _retry_or_dead(self, row: Pending, note: Notificatie, exc: Exception) -> Outcome:
+    async def _work(self, row: Pending) -> Outcome:
+        try:
+            note = parse(row.body)
+        except InvalidField as exc:
+            return await self._dead(row, None, row.body, exc)
+        if note.resource not in ROUTES:
+            return await self._dead(row, note, row.body, InvalidField(
+                "resource", f"unknown ISAM resource {note.resource!r}"))
+        if note.actie == "destroy":
+            return await self._dead(row, note, row.body, InvalidField(
+                "actie", "destroy: ISAM removed the resource; the hub keeps its facts "
+                "and an operator must decide"))
+        try:
+            data = Reader.of(f"{note.resource} answer",
+                             await self.client.get_json(note.resource_url)).data
+        except TransientError as exc:
+            return await self._retry_or_dead(row, note, exc, "details not fetched")
+        except PermanentError as exc:
+            return await self._dead(row, note, row.body, exc)
+        try:
+            routed = translate(note.resource, data, sealer=self.sealer,
+                               received_at=datetime.now(UTC))
+        except PermanentError as exc:
+            original = json.dumps({"notificatie": json.loads(row.body), "details": data},
+                                  default=str).encode()
+            return await self._dead(row, note, original, exc)
+        return Outcome(row, routed=routed)
+
+    async def _retry_or_dead(self, row: Pending, note: Notificatie | None, exc: Exception,
+                             what: str) -> Outcome:
         attempt = row.pogingen + 1
-        if attempt >= self.settings.retry_attempts:
-            reason = f"details not fetched after {attempt} attempts: {exc}"
+        if self.retry.exhausted(attempt):
+            reason = f"{what} after {attempt} attempts: {type(exc).__name__}: {exc}" \
+                if not isinstance(exc, HubError) else f"{what} after {attempt} attempts: {exc}"
             return await self._dead(row, note, row.body, reason)
-        delay = min(self.settings.retry_backoff_s * 2 ** (attempt - 1),
-                    self.settings.retry_max_backoff_s)
+        delay = self.retry.delay(attempt)
         log.info("isam_fetch_retry id=%d attempt=%d delay_s=%.1f", row.id, attempt, delay)
         return Outcome(row, retry_in_s=delay, error=redact(str(exc))[:300])
 
@@ -114,11 +133,7 @@ class NotificationProcessor:
                     error: BaseException | str) -> Outcome:
         topic = topic_of(note.resource if note else "")
         attempts = row.pogingen + 1
-        record = dead_letter(consumer=CONSUMER, source_topic=topic, original=original,
-                             error=error, original_message_id=None, attempts=attempts,
-                             dead_letter_id=f"dl:{CONSUMER}:notificatie/{row.id}")
-        await self.writer.send(topics.dead_letter_of(topic), record)
+        record = await self.dead.put(topic, original, error, f"notificatie/{row.id}",
+                                     attempts=attempts)
         await asyncio.to_thread(self.spool.dead, row.id, attempts, record["error_message"])
-        log.warning("dead_lettered consumer=%s notificatie=%d topic=%s error=%s", CONSUMER,
-                    row.id, topic, record["error_message"][:120])
         return Outcome(row)

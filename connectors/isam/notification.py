@@ -7,12 +7,12 @@ fetched from ``resourceUrl``. Field names follow the VNG Notificaties API (NRC) 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from connectors.kit.jsonread import read_json
 from hub.errors import InvalidField
 
 KANAAL = "inburgering"
@@ -35,10 +35,7 @@ class Notificatie:
 
 def parse(body: bytes) -> Notificatie:
     """The notification in ``body``; ``InvalidField`` naming the first field that is wrong."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidField("notificatie", "not JSON") from None
+    data = read_json(body, what="notificatie")  # typed refusals: not JSON, too deep
     if not isinstance(data, dict):
         raise InvalidField("notificatie", "not a JSON object")
     for name in REQUIRED:

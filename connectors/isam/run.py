@@ -2,7 +2,9 @@
 
 Four loops share one spool database: the webhook server (persist, then 2xx), the notification
 processor (fetch details, translate, produce), the signal intake (SIGNAAL topic -> queued
-deliveries) and the signal deliverer (POST to subscribers, log every attempt). See FORMAT.md.
+deliveries) and the signal deliverer (POST to subscribers, log every attempt). Each is a part of
+the connector's health; one that crashes takes the others down with it and the supervisor
+restarts the connector. See FORMAT.md.
 """
 
 from __future__ import annotations
@@ -12,17 +14,21 @@ import contextlib
 import logging
 from typing import Any
 
-from aiohttp import web
-
-from connectors.base import Connector
+import topics
+from connectors.base import Connector, together
 from connectors.edge import RuntimeSealer
 from connectors.isam.config import IsamSettings, isam_settings
-from connectors.isam.http import HttpClient
-from connectors.isam.inbound import NotificationProcessor
-from connectors.isam.outbound import SignalDeliverer, SignalIntake
+from connectors.isam.inbound import CONSUMER, NotificationProcessor
+from connectors.isam.outbound import GROUP, SignalDeliverer, SignalIntake
 from connectors.isam.spool import Spool, engine_for
 from connectors.isam.webhook import make_app
-from hub.errors import ConfigurationError, HubError
+from connectors.kit.consumer import OutboundConsumer
+from connectors.kit.deadletter import DeadLetters
+from connectors.kit.http import HttpSession, limits_for
+from connectors.kit.loop import poll
+from connectors.kit.retry import RetryPolicy, policy_for
+from connectors.kit.server import serve_app
+from hub.errors import ConfigurationError
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
 
@@ -33,65 +39,46 @@ class IsamConnector(Connector):
     """ISAM over ZGW-style notifications (in) and notification delivery to subscribers (out)."""
 
     name = "isam"
+    group = CONSUMER
 
     def __init__(self, runtime: Runtime, writer: TopicWriter, *,
-                 settings: IsamSettings | None = None) -> None:
-        super().__init__(runtime, writer)
-        self.settings = settings or isam_settings()
-        self.spool = Spool(engine_for(self.settings.effective_database_url(runtime.settings)))
+                 settings: IsamSettings | None = None, **kit: Any) -> None:
+        super().__init__(runtime, writer, **kit)
+        self.settings = s = settings or isam_settings()
+        if not s.webhook_token or not s.api_url:
+            raise ConfigurationError("HUB_ISAM_API_URL and HUB_ISAM_WEBHOOK_TOKEN must be set "
+                                     "to run the ISAM connector")
+        self.spool = Spool(engine_for(s.effective_database_url(runtime.settings)))
         self.wake = asyncio.Event()
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The ``HUB_ISAM_RETRY_*`` policy."""
+        return policy_for(self.settings)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve the webhook and run the loops until ``stop`` is set."""
         s = self.settings
-        if not s.webhook_token or not s.api_url:
-            self.health.failed(ConfigurationError(
-                "HUB_ISAM_API_URL and HUB_ISAM_WEBHOOK_TOKEN must be set"))
-            log.error("isam_not_configured missing=HUB_ISAM_API_URL/HUB_ISAM_WEBHOOK_TOKEN")
-            await stop.wait()
-            return
-        app = make_app(self.spool, s.webhook_token, self.wake.set)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, s.webhook_host, s.webhook_port).start()
-        log.info("isam_webhook_listening host=%s port=%d", s.webhook_host, s.webhook_port)
+        app = make_app(self.spool, s.webhook_token, self.wake.set, max_bytes=s.webhook_max_bytes)
         try:
-            async with HttpClient(s.api_token, s.timeout_s) as api, \
-                    HttpClient("", s.timeout_s) as out:
-                sealer = RuntimeSealer(self.runtime)
-                processor = NotificationProcessor(s, self.spool, api, self.writer, sealer)
-                deliverer = SignalDeliverer(self.runtime, s, self.spool, out, self.writer,
-                                            self.health)
-                intake = SignalIntake(self.runtime, s, self.spool, self.writer, self.health)
-                tasks = [asyncio.create_task(intake.run(stop), name="isam-signal-intake"),
-                         asyncio.create_task(self._loop(stop, deliverer.run_once),
-                                             name="isam-deliver")]
-                try:
-                    await self._loop(stop, processor.run_once, wake=self.wake)
-                finally:
-                    stop.set()
-                    await asyncio.wait(tasks, timeout=3.0)
-                    for task in tasks:
-                        task.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
+            async with serve_app(app, s.webhook_host, s.webhook_port), HttpSession() as http:
+                log.info("isam_webhook_listening host=%s port=%d", s.webhook_host,
+                         s.webhook_port)
+                api = http.partner(s.api_url, s.api_token, limits_for(s))
+                processor = NotificationProcessor(s, self.spool, api, self.writer,
+                                                  RuntimeSealer(self.runtime), self.dead)
+                signals = DeadLetters(self.writer, GROUP)
+                deliverer = SignalDeliverer(self.runtime, s, self.spool, http, signals)
+                intake = OutboundConsumer(self.runtime, GROUP, (topics.SIGNAAL,),
+                                          self.health.part("signal-intake"), signals, self.retry)
+                await together(
+                    poll(stop, processor.run_once, part=self.health.part("notifications"),
+                         interval_s=s.poll_interval_s, policy=self.retry, wake=self.wake),
+                    poll(stop, deliverer.run_once, part=self.health.part("deliveries"),
+                         interval_s=s.poll_interval_s, policy=self.retry),
+                    intake.run(stop, SignalIntake(self.runtime, s, self.spool).take))
         finally:
-            await runner.cleanup()
             self.spool.engine.dispose()
-
-    async def _loop(self, stop: asyncio.Event, action: Any,
-                    wake: asyncio.Event | None = None) -> None:
-        while not stop.is_set():
-            try:
-                count = await action()
-                if count:
-                    self.health.succeeded(count)
-            except HubError as exc:
-                self.health.failed(exc)
-                log.warning("isam_exchange_failed error=%s", type(exc).__name__)
-            waiter = wake or asyncio.Event()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_first(stop, waiter), self.settings.poll_interval_s)
-            waiter.clear()
 
     async def run_once(self) -> int:  # pragma: no cover - ``run`` drives the loops
         """Not used: the loops in ``run`` do the work."""
@@ -104,13 +91,3 @@ class IsamConnector(Connector):
         from connectors.isam.demo import demo_partner
 
         return demo_partner(runtime)
-
-
-async def _first(*events: asyncio.Event) -> None:
-    """Return when any of ``events`` is set."""
-    waits = [asyncio.create_task(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waits:
-            w.cancel()

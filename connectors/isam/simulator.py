@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from hub.broker import free_port
+from connectors.kit.server import serve_app
 
 CALLBACK_PATH = "/api/v1/ontvang"
 
@@ -155,12 +155,6 @@ def _json(value: Any) -> Any:
 @contextlib.asynccontextmanager
 async def serve(sim: IsamSimulator, port: int = 0) -> AsyncIterator[str]:
     """Serve ``sim`` on 127.0.0.1; yields its base URL."""
-    runner = web.AppRunner(sim.app(), access_log=None)
-    await runner.setup()
-    port = port or free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    sim.base_url = f"http://127.0.0.1:{port}"
-    try:
-        yield sim.base_url
-    finally:
-        await runner.cleanup()
+    async with serve_app(sim.app(), port=port) as url:
+        sim.base_url = url
+        yield url

@@ -10,117 +10,27 @@ here (R20); errors name the field (``pip.dagtekening``), never a value.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import topics
 from connectors import accounts
 from connectors.edge import BsnSealer, Routed
+from connectors.kit.fields import Reader
 from hub.errors import InvalidField
 from hub.privacy import normalise_bsn, redact
 from hub.versions import bron_versie
 
 SOURCE = "isam"
 _IDS = uuid.UUID("3d7b8f0e-4f0a-5b8e-9c1d-2a6e5f4b3c21")
-_GEMEENTECODE = re.compile(r"^\d{4}$")
-_INT_LIMIT = 2**31
 UNKNOWN_RESOURCE_TOPIC = topics.ISAM_PIP_VASTGESTELD  # its DLT keeps unknown resources
 
 
 def message_id(resource: str, resource_uuid: str, versie: int) -> str:
     """Stable id of one version of one ISAM resource."""
     return str(uuid.uuid5(_IDS, f"isam:{resource}:{resource_uuid}:{versie}"))
-
-
-_Date = date
-
-
-class Reader:
-    """Tolerant typed access to a resource's JSON; errors name ``resource.field``."""
-
-    def __init__(self, resource: str, data: Mapping[str, Any]) -> None:
-        self.resource, self.data = resource, data
-
-    def _name(self, field: str) -> str:
-        return f"{self.resource}.{field}"
-
-    def optional(self, field: str) -> str | None:
-        value = self.data.get(field)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, dict | list):
-            raise InvalidField(self._name(field), "not a scalar")
-        return str(value).strip()
-
-    def text(self, field: str) -> str:
-        value = self.optional(field)
-        if value is None:
-            raise InvalidField(self._name(field), "missing")
-        return value
-
-    def date(self, field: str) -> _Date:
-        value = self.optional_date(field)
-        if value is None:
-            raise InvalidField(self._name(field), "missing")
-        return value
-
-    def optional_date(self, field: str) -> _Date | None:
-        raw = self.optional(field)
-        if raw is None:
-            return None
-        try:
-            return date.fromisoformat(raw[:10])
-        except ValueError:
-            raise InvalidField(self._name(field), "not a date (yyyy-mm-dd)") from None
-
-    def integer(self, field: str) -> int:
-        value = self.optional_integer(field)
-        if value is None:
-            raise InvalidField(self._name(field), "missing")
-        return value
-
-    def optional_integer(self, field: str) -> int | None:
-        value = self.data.get(field)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidField(self._name(field), "not a whole number")
-        if not -_INT_LIMIT <= value < _INT_LIMIT:  # must fit the Avro int/long it fills
-            raise InvalidField(self._name(field), "out of range")
-        return value
-
-    def boolean(self, field: str) -> bool:
-        value = self.optional_boolean(field)
-        if value is None:
-            raise InvalidField(self._name(field), "missing")
-        return value
-
-    def optional_boolean(self, field: str) -> bool | None:
-        value = self.data.get(field)
-        if value is None or isinstance(value, bool):
-            return value
-        raise InvalidField(self._name(field), "not true or false")
-
-    def code(self, field: str, allowed: tuple[str, ...]) -> str:
-        value = self.text(field).upper().replace(" ", "_")
-        if value not in allowed:
-            raise InvalidField(self._name(field), f"not one of {', '.join(allowed)}")
-        return value
-
-    def gemeentecode(self, field: str = "gemeentecode") -> str:
-        value = self.text(field)
-        if not _GEMEENTECODE.match(value):
-            raise InvalidField(self._name(field), "not a 4-digit CBS gemeentecode")
-        return value
-
-    def items(self, field: str) -> list[Reader]:
-        value = self.data.get(field) or []
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise InvalidField(self._name(field), "not a list of objects")
-        return [Reader(f"{self.resource}.{field}[{n}]", v) for n, v in enumerate(value)]
 
 
 def translate(resource: str, data: Mapping[str, Any], *, sealer: BsnSealer,

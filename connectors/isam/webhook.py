@@ -3,7 +3,8 @@
 ``POST /api/v1/notificaties`` persists the body in the spool *before* answering, so an
 acknowledged notification survives any crash: 204 when stored, 400 (stored, and dead-lettered
 by the processor) when it is no notification, 401 without the bearer token (not stored: a
-security event, logged), 413 when too large, 503 when the spool is unavailable (ISAM retries).
+security event, logged), 413 when too large (the body is read to its end or one byte over the
+limit first, chunked or not), 503 when the spool is unavailable (ISAM retries).
 ``GET /api/v1/signalen/{id}`` serves a signal the hub notified ISAM about (no BSN in it).
 """
 
@@ -18,17 +19,19 @@ from aiohttp import web
 
 from connectors.isam.notification import parse
 from connectors.isam.spool import Spool
-from hub.errors import InvalidField
+from connectors.kit.server import read_body
+from hub.errors import ConfigurationError, InvalidField, PayloadTooLarge
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def make_app(spool: Spool, token: str, on_receive: Callable[[], None]) -> web.Application:
+def make_app(spool: Spool, token: str, on_receive: Callable[[], None], *,
+             max_bytes: int = MAX_BODY) -> web.Application:
     """The aiohttp application; ``on_receive`` wakes the processor."""
     if not token:
-        raise ValueError("the ISAM webhook needs a token (HUB_ISAM_WEBHOOK_TOKEN)")
+        raise ConfigurationError("the ISAM webhook needs a token (HUB_ISAM_WEBHOOK_TOKEN)")
     expected = f"Bearer {token}".encode()
 
     @web.middleware
@@ -43,11 +46,11 @@ def make_app(spool: Spool, token: str, on_receive: Callable[[], None]) -> web.Ap
         return await handler(request)
 
     async def notificatie(request: web.Request) -> web.Response:
-        if (request.content_length or 0) > MAX_BODY:
-            return web.json_response({"detail": f"body over {MAX_BODY} bytes"}, status=413)
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            return web.json_response({"detail": f"body over {MAX_BODY} bytes"}, status=413)
+        try:
+            body = await read_body(request, max_bytes)
+        except PayloadTooLarge:
+            log.warning("isam_notification_too_large limit=%d", max_bytes)
+            return web.json_response({"detail": f"body over {max_bytes} bytes"}, status=413)
         try:
             row_id = await asyncio.to_thread(spool.receive, body)
         except Exception as exc:  # database gone: do not acknowledge, ISAM retries
@@ -67,7 +70,7 @@ def make_app(spool: Spool, token: str, on_receive: Callable[[], None]) -> web.Ap
             return web.json_response({"detail": "unknown signal"}, status=404)
         return web.json_response(found)
 
-    app = web.Application(middlewares=[authenticated], client_max_size=MAX_BODY * 2)
+    app = web.Application(middlewares=[authenticated], client_max_size=max_bytes * 2)
     app.router.add_post("/api/v1/notificaties", notificatie)
     app.router.add_get("/api/v1/signalen/{id}", signaal)
     app.router.add_get("/healthz", lambda _: web.Response(text="ok"))  # type: ignore[arg-type, return-value]

@@ -1,9 +1,12 @@
 """The Kredietbank connector: aanmeldingen and afmeldingen out; mutaties and invoices in.
 
-Pull: mutaties (betalingen, einde) and invoices page by page from cursors in the case store; a
+Pull: mutaties (betalingen, einde) and invoices page by page from cursors (``self.cursors``); a
 cursor moves only after the broker acknowledged the page's records (message ids derive from the
-Kredietbank's ids, so a repeated page is dropped by the inbox). Invoices go through the shared UBL
-parser (``connectors.ubl``); a refused one is dead-lettered with its rule and the UBL kept.
+Kredietbank's ids, so a repeated page is dropped by the inbox). Every answer's shape is checked
+(``kit.fields.Reader``): a page that is not what FORMAT.md says is dead-lettered once and asked
+for again with growing delays; a page that says ``meer`` without advancing is ``PagingStalled``
+(backoff, never a tight loop). Invoices go through the shared UBL parser (``connectors.ubl``); a
+refused one, or an invoice ``url`` outside the API's origin, is dead-lettered and skipped.
 Push: a consumer group on the outbound topics; an offset is committed only after the Kredietbank
 accepted the message (it dedups ``berichtId``) or it was dead-lettered. With ``relay_besluiten``
 the same group turns ISAM ontzorgen decisions into those outbound messages (FORMAT.md).
@@ -13,19 +16,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-
 import topics
-from connectors.base import Connector
+from connectors.base import Connector, together
 from connectors.edge import RuntimeSealer
-from connectors.isam.deadletter import dead_letter
-from connectors.isam.http import HttpClient
+from connectors.kit.consumer import Batch, Item, OutboundConsumer, declared_order
+from connectors.kit.cursor import check_advance
+from connectors.kit.fields import Reader
+from connectors.kit.http import HttpSession, PartnerHttp, limits_for
+from connectors.kit.jsonread import read_json
+from connectors.kit.retry import RetryPolicy, policy_for
 from connectors.kredietbank.config import KredietbankSettings, kredietbank_settings
 from connectors.kredietbank.invoice import factuur
 from connectors.kredietbank.translate import (
@@ -36,223 +42,215 @@ from connectors.kredietbank.translate import (
     topic_of_mutatie,
 )
 from connectors.ubl import parse_invoice
-from hub.errors import HubError, InvalidField, PermanentError, UpstreamRejected, UpstreamUnavailable
+from hub.errors import ConfigurationError, PermanentError, TransientError
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
 GROUP = "connector-kredietbank"
-STOP_GRACE_S = 2.0
 OUTBOUND = (topics.ONTZORGEN_AANMELDING, topics.HUB_ONTZORGEN_EINDE)
+# Decisions, then aanmeldingen, then ends: an afmelding must not reach the Kredietbank before
+# the aanmelding it ends (a 404 there is retried and would hold up the rest of the batch).
+ORDER = (topics.ISAM_ONTZORGEN_BESLUIT, topics.ONTZORGEN_AANMELDING)
 
 
 class KredietbankConnector(Connector):
     """The Kredietbank over its JSON API (FORMAT.md)."""
 
     name = "kredietbank"
+    group = GROUP
 
     def __init__(self, runtime: Runtime, writer: TopicWriter, *,
-                 settings: KredietbankSettings | None = None) -> None:
-        super().__init__(runtime, writer)
+                 settings: KredietbankSettings | None = None, **kit: Any) -> None:
+        super().__init__(runtime, writer, **kit)
         self.settings = settings or kredietbank_settings()
-        self.interval_s = self.settings.poll_interval_s  # type: ignore[misc]
+        if not self.settings.api_url:
+            raise ConfigurationError("HUB_KREDIETBANK_API_URL must be set to run the "
+                                     "Kredietbank connector")
+        self.interval_s = self.settings.poll_interval_s
         self.sealer = RuntimeSealer(runtime)
-        self.api: HttpClient | None = None
+        self.api: PartnerHttp | None = None
+        self._refused: set[str] = set()
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The ``HUB_KREDIETBANK_RETRY_*`` policy."""
+        return policy_for(self.settings)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Pull on an interval and push outbound messages until ``stop`` is set."""
-        if not self.settings.api_url:
-            self.health.failed(InvalidField("HUB_KREDIETBANK_API_URL", "not set"))
-            log.error("kredietbank_not_configured missing=HUB_KREDIETBANK_API_URL")
-            await stop.wait()
-            return
-        async with HttpClient(self.settings.api_token, self.settings.timeout_s) as api:
-            self.api = api
-            sender = asyncio.create_task(self._push(stop), name="kredietbank-push")
-            try:
-                await super().run(stop)
-            finally:
-                stop.set()
-                await asyncio.wait([sender], timeout=STOP_GRACE_S + 1)
-                sender.cancel()
-                await asyncio.gather(sender, return_exceptions=True)
-
-    def _url(self, path: str) -> str:
-        return self.settings.api_url.rstrip("/") + path
+        s = self.settings
+        names = OUTBOUND + ((topics.ISAM_ONTZORGEN_BESLUIT,) if s.relay_besluiten else ())
+        push = OutboundConsumer(self.runtime, GROUP, names, self.health.part("push"),
+                                self.dead, self.retry, max_records=100,
+                                order=declared_order(ORDER))
+        async with HttpSession() as http:
+            self.api = http.partner(s.api_url, s.api_token, limits_for(s))
+            await together(super().run(stop), push.run(stop, self._deliver))
 
     # -- pull ----------------------------------------------------------------------------------
     async def run_once(self) -> int:
         """Pull new mutaties and invoices; returns how many records were produced."""
         return await self._pull_mutaties() + await self._pull_facturen()
 
+    def _cursor_name(self, kind: str) -> str:
+        return f"{self.settings.cursor_name}.{kind}"
+
     async def _cursor(self, kind: str) -> int:
-        value = await asyncio.to_thread(self.runtime.store.get_cursor,
-                                        f"{self.settings.cursor_name}.{kind}")
-        return int(value or 0)
+        value = await asyncio.to_thread(self.cursors.get_cursor, self._cursor_name(kind))
+        try:
+            return int(value or 0)
+        except ValueError:
+            raise ConfigurationError(f"cursor {self._cursor_name(kind)} is not a number"
+                                     ) from None
 
     async def _set_cursor(self, kind: str, value: int) -> None:
-        await asyncio.to_thread(self.runtime.store.set_cursor,
-                                f"{self.settings.cursor_name}.{kind}", str(value))
+        await asyncio.to_thread(self.cursors.set_cursor, self._cursor_name(kind), str(value))
+
+    async def _page(self, kind: str, vanaf: int, path: str) -> tuple[Reader, bytes]:
+        """GET one page and check that it is a JSON object; a bad page is dead-lettered once."""
+        assert self.api is not None
+        body = b""
+        try:
+            body = (await self.api.request("GET", self.api.url(path))).body
+            value = read_json(body, what=f"{kind} page",
+                              max_bytes=self.settings.max_response_bytes)
+            return Reader.of(f"{kind} page", value), body
+        except PermanentError as exc:
+            await self._refuse_once(_page_topic(kind), f"page/{kind}/{vanaf}", body, exc)
+            raise
+
+    async def _refuse_once(self, topic: str, ident: str, original: bytes,
+                           error: Exception) -> None:
+        """Dead-letter a refused page or listing entry, once per content: the partner is asked
+        again (with backoff) until it answers better, without a dead letter per attempt."""
+        key = f"{ident}/{hashlib.sha256(original).hexdigest()[:16]}"
+        if key not in self._refused:
+            self._refused.add(key)
+            await self.dead.put(topic, original, error, key)
 
     async def _pull_mutaties(self) -> int:
-        assert self.api is not None
         total = 0
         while True:
             vanaf = await self._cursor("mutaties")
-            page = await self.api.get_json(self._url(
-                f"/mutaties?vanaf={vanaf}&aantal={self.settings.page_size}"))
-            received = datetime.now(UTC)
-            by_topic: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for item in page.get("mutaties", []):
-                try:
-                    routed = mutatie(item, sealer=self.sealer, received_at=received)
-                    by_topic[routed.topic].append(routed.record)
-                except PermanentError as exc:
-                    topic = topic_of_mutatie(item)
-                    by_topic[topics.dead_letter_of(topic)].append(self._dead(
-                        topic, _json_bytes(item), exc, f"mutatie/{item.get('volgnummer')}"))
-            for topic, records in by_topic.items():
-                await self.writer.send_many(topic, records)
-            total += sum(len(r) for r in by_topic.values())
-            volgende = int(page.get("volgende", vanaf))
+            page, body = await self._page(
+                "mutaties", vanaf, f"/mutaties?vanaf={vanaf}&aantal={self.settings.page_size}")
+            try:
+                items, volgende = page.items("mutaties"), page.integer("volgende")
+                meer = bool(page.optional_boolean("meer"))
+            except PermanentError as exc:
+                await self._refuse_once(_page_topic("mutaties"), f"page/mutaties/{vanaf}", body,
+                                        exc)
+                raise
+            check_advance("mutaties", vanaf, volgende, meer)
+            total += await self._produce_mutaties(items)
             if volgende != vanaf:
                 await self._set_cursor("mutaties", volgende)
-            if not page.get("meer"):
+            if not meer:
                 return total
 
-    async def _pull_facturen(self) -> int:
-        assert self.api is not None
-        vanaf = await self._cursor("facturen")
-        listing = await self.api.get_json(self._url(f"/facturen?vanaf={vanaf}"))
-        count = 0
-        for item in listing.get("facturen", []):
-            reply = await self.api.request("GET", str(item["url"]), accept="application/xml")
-            source = f"kredietbank/{item['factuurnummer']}"
+    async def _produce_mutaties(self, items: list[Reader]) -> int:
+        received = datetime.now(UTC)
+        by_topic: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for item in items:
             try:
-                record = factuur(parse_invoice(reply.body, source=source),
-                                 received_at=datetime.now(UTC))
-                await self.writer.send(topics.KREDIETBANK_FACTUUR, record)
-            except PermanentError as exc:  # InvoiceRejected names the rule; UBL kept whole
-                log.warning("kredietbank_invoice_refused factuur=%s error=%s", source,
-                            str(exc)[:120])
-                await self.writer.send(topics.dead_letter_of(topics.KREDIETBANK_FACTUUR),
-                                       self._dead(topics.KREDIETBANK_FACTUUR, reply.body, exc,
-                                                  f"factuur/{item['factuurnummer']}"))
-            await self._set_cursor("facturen", int(item["volgnummer"]))
-            count += 1
+                routed = mutatie(item.data, sealer=self.sealer, received_at=received)
+                by_topic[routed.topic].append(routed.record)
+            except PermanentError as exc:
+                number = item.data.get("volgnummer")
+                await self.dead.put(topic_of_mutatie(item.data), _json_bytes(item.data), exc,
+                                    f"mutatie/{number if isinstance(number, int) else '?'}")
+        for topic, records in by_topic.items():
+            await self.writer.send_many(topic, records)
+        return sum(len(r) for r in by_topic.values())
+
+    async def _pull_facturen(self) -> int:
+        vanaf = await self._cursor("facturen")
+        listing, body = await self._page("facturen", vanaf, f"/facturen?vanaf={vanaf}")
+        try:
+            items = listing.items("facturen")
+        except PermanentError as exc:
+            await self._refuse_once(_page_topic("facturen"), f"page/facturen/{vanaf}", body, exc)
+            raise
+        count = 0
+        for item in items:
+            try:
+                volgnummer = item.integer("volgnummer")
+            except PermanentError as exc:  # kept; the cursor moves on with the next entries
+                await self._refuse_once(topics.KREDIETBANK_FACTUUR, "factuur/zonder-volgnummer",
+                                        _json_bytes(item.data), exc)
+                continue
+            if volgnummer <= vanaf:  # listed again: already taken
+                continue
+            await self._one_factuur(item, volgnummer)
+            await self._set_cursor("facturen", volgnummer)
+            vanaf, count = volgnummer, count + 1
         return count
 
-    def _dead(self, topic: str, original: bytes, error: BaseException | str, ident: str,
-              **extra: Any) -> dict[str, Any]:
-        return dead_letter(consumer=GROUP, source_topic=topic, original=original, error=error,
-                           original_message_id=extra.pop("message_id", None),
-                           dead_letter_id=f"dl:{GROUP}:{ident}", **extra)
+    async def _one_factuur(self, item: Reader, volgnummer: int) -> None:
+        """Fetch, parse and produce one invoice; a refused one is dead-lettered (transient
+        errors propagate: the cursor stays before it)."""
+        assert self.api is not None
+        original, ident = _json_bytes(item.data), f"factuur/volgnummer-{volgnummer}"
+        try:
+            number, url = item.text("factuurnummer"), item.text("url")
+            ident = f"factuur/{number}"
+            reply = await self.api.request("GET", url, accept="application/xml")
+            original = reply.body
+            record = factuur(parse_invoice(reply.body, source=f"kredietbank/{number}"),
+                             received_at=datetime.now(UTC))
+        except PermanentError as exc:  # InvoiceRejected names the rule; the UBL is kept whole
+            log.warning("kredietbank_invoice_refused volgnummer=%d error=%s", volgnummer,
+                        str(exc)[:120])
+            await self.dead.put(topics.KREDIETBANK_FACTUUR, original, exc, ident)
+            return
+        await self.writer.send(topics.KREDIETBANK_FACTUUR, record)
 
     # -- push ----------------------------------------------------------------------------------
-    async def _push(self, stop: asyncio.Event) -> None:
-        names = OUTBOUND + ((topics.ISAM_ONTZORGEN_BESLUIT,) if self.settings.relay_besluiten
-                            else ())
-        while not stop.is_set():
-            try:
-                async with self._consumer(names) as consumer:
-                    while not stop.is_set():
-                        batches = await consumer.getmany(timeout_ms=500, max_records=100)
-                        if batches:
-                            log.info("kredietbank_outbound_batch messages=%d",
-                                     sum(len(m) for m in batches.values()))
-                        # Decisions, then aanmeldingen, then ends: an afmelding must not
-                        # reach the Kredietbank before the aanmelding it ends (a 404 there
-                        # is retried and would hold up the rest of the batch).
-                        for tp, messages in sorted(batches.items(), key=self._rank):
-                            for message in messages:
-                                if not await self._handle(self.runtime.logical(tp.topic),
-                                                          message, stop):
-                                    return
-                                await consumer.commit({TopicPartition(tp.topic, tp.partition):
-                                                       message.offset + 1})
-            except Exception as exc:  # broker gone: report, wait, reconnect
-                self.health.failed(exc)
-                log.warning("kredietbank_consumer_failed error=%s", type(exc).__name__)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 1.0)
+    async def _deliver(self, batch: Batch, stop: asyncio.Event) -> bool:
+        """Deliver or relay each message, committing after each; False when stopped."""
+        for item in batch.pending():
+            if not await self._handle(item, stop):
+                return False
+            await batch.commit(item)
+        return True
 
-    def _rank(self, item: tuple[TopicPartition, list[Any]]) -> tuple[int, str, int]:
-        order = (topics.ISAM_ONTZORGEN_BESLUIT, topics.ONTZORGEN_AANMELDING)
-        logical = self.runtime.logical(item[0].topic)
-        rank = order.index(logical) if logical in order else len(order)
-        return rank, logical, item[0].partition
-
-    @contextlib.asynccontextmanager
-    async def _consumer(self, names: tuple[str, ...]) -> AsyncIterator[AIOKafkaConsumer]:
-        s = self.runtime.settings
-        consumer = AIOKafkaConsumer(
-            *(topics.physical(t, s.topic_suffix) for t in names),
-            bootstrap_servers=s.kafka_bootstrap, group_id=GROUP + s.topic_suffix,
-            enable_auto_commit=False, auto_offset_reset="earliest", session_timeout_ms=6_000,
-            heartbeat_interval_ms=2_000, max_poll_interval_ms=600_000)
+    async def _handle(self, item: Item, stop: asyncio.Event) -> bool:
+        record = item.record
         try:
-            await consumer.start()
-            yield consumer
-        finally:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(consumer.stop(), STOP_GRACE_S)
-
-    async def _handle(self, topic: str, message: ConsumerRecord[bytes, bytes],
-                      stop: asyncio.Event) -> bool:
-        """Deliver or relay one message, or dead-letter it; False when stopped mid-retry."""
-        position = {"partition": message.partition, "offset": message.offset,
-                    "original_key": message.key}
-        ident = f"{topic}/{message.partition}/{message.offset}"
-        try:
-            record = self.runtime.codec.decode(message.value)[1]
-            if topic == topics.ISAM_ONTZORGEN_BESLUIT:
+            if item.topic == topics.ISAM_ONTZORGEN_BESLUIT:
                 routed = relay(record, produced_at=datetime.now(UTC))
                 if routed is not None:
                     await self.writer.send(routed.topic, routed.record)
                     log.info("kredietbank_relayed topic=%s case=%s", routed.topic,
                              record["case_ref"])
                 return True
-            if topic == topics.ONTZORGEN_AANMELDING:
+            if item.topic == topics.ONTZORGEN_AANMELDING:
                 path = "/aanmeldingen"
                 body = aanmelding_body(record, self.runtime.cipher.decrypt(record["bsn"]))
             else:
                 path, body = "/afmeldingen", afmelding_body(record)
-        except (PermanentError, KeyError) as exc:
-            await self.writer.send(topics.dead_letter_of(topic), self._dead(
-                topic, message.value or b"", exc, ident, **position))
+        except PermanentError as exc:
+            await self.dead.put_consumed(item.topic, item.message, exc, record=record)
             return True
-        return await self._post(topic, path, body, record, message, stop)
+        return await self._post(item, path, body, stop)
 
-    async def _post(self, topic: str, path: str, body: dict[str, Any], record: dict[str, Any],
-                    message: ConsumerRecord[bytes, bytes], stop: asyncio.Event) -> bool:
+    async def _post(self, item: Item, path: str, body: dict[str, Any],
+                    stop: asyncio.Event) -> bool:
         assert self.api is not None
-        for attempt in range(1, self.settings.retry_attempts + 1):
-            try:
-                await self.api.request("POST", self._url(path), body=body)
-            except UpstreamRejected as exc:
-                return await self._give_up(topic, message, record, exc, attempt)
-            except UpstreamUnavailable as exc:
-                self.health.failed(exc)
-                if attempt == self.settings.retry_attempts:
-                    return await self._give_up(topic, message, record, exc, attempt)
-                delay = min(self.settings.retry_backoff_s * 2 ** (attempt - 1),
-                            self.settings.retry_max_backoff_s)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
-                if stop.is_set():
-                    return False
-            else:
-                self.health.succeeded()
-                log.info("kredietbank_sent path=%s case=%s", path, record["case_ref"])
-                return True
-        return True
-
-    async def _give_up(self, topic: str, message: ConsumerRecord[bytes, bytes],
-                       record: dict[str, Any], exc: HubError, attempts: int) -> bool:
-        await self.writer.send(topics.dead_letter_of(topic), self._dead(
-            topic, message.value or b"", exc, f"{topic}/{message.partition}/{message.offset}",
-            message_id=record["message_id"], case_ref=record["case_ref"], attempts=attempts,
-            partition=message.partition, offset=message.offset, original_key=message.key))
+        api, part = self.api, self.health.part("push")
+        result = await self.retry.call(
+            lambda: api.request("POST", api.url(path), body=body), stop=stop,
+            on_failure=lambda exc, _n: part.failed(exc) if isinstance(exc, TransientError)
+            else None)
+        if result.stopped:
+            return False
+        if result.error is not None:
+            await self.dead.put_consumed(item.topic, item.message, result.error,
+                                         attempts=result.attempts, record=item.record)
+            return True
+        part.succeeded(1)
+        log.info("kredietbank_sent path=%s case=%s", path, item.record["case_ref"])
         return True
 
     @classmethod
@@ -264,7 +262,10 @@ class KredietbankConnector(Connector):
         return demo_partner(runtime)
 
 
-def _json_bytes(item: Any) -> bytes:
-    import json
+def _page_topic(kind: str) -> str:
+    """The topic whose dead-letter topic keeps a refused page of ``kind``."""
+    return topics.ONTZORGEN_BETALING if kind == "mutaties" else topics.KREDIETBANK_FACTUUR
 
+
+def _json_bytes(item: Any) -> bytes:
     return json.dumps(item, default=str).encode()

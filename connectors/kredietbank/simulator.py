@@ -18,8 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from connectors.kit.server import serve_app
 from connectors.kredietbank.ublgen import Fee, render
-from hub.broker import free_port
 
 INTAKE_FEE = Decimal("147.00")  # R12, one region
 MONTHLY_FEE = Decimal("25.00")
@@ -172,12 +172,6 @@ def _add_months(day: date, months: int) -> date:
 @contextlib.asynccontextmanager
 async def serve(sim: KredietbankSimulator, port: int = 0) -> AsyncIterator[str]:
     """Serve ``sim`` on 127.0.0.1; yields the API base URL."""
-    runner = web.AppRunner(sim.app(), access_log=None)
-    await runner.setup()
-    port = port or free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    sim.base_url = f"http://127.0.0.1:{port}"
-    try:
-        yield sim.base_url + "/api/v1"
-    finally:
-        await runner.cleanup()
+    async with serve_app(sim.app(), port=port) as url:
+        sim.base_url = url
+        yield url + "/api/v1"

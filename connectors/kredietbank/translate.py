@@ -15,14 +15,16 @@ from typing import Any
 
 import topics
 from connectors import accounts
-from connectors.edge import BsnSealer, Routed
-from connectors.isam.translate import CREDITEUR_SOORTEN, EINDE_REDENEN, Reader
+from connectors.edge import BsnSealer, Routed, enum_symbols
+from connectors.kit.fields import Reader
 from hub.errors import InvalidField
 from hub.privacy import normalise_bsn
 from hub.versions import bron_versie
 
 SOURCE = "kredietbank"
 _IDS = uuid.UUID("8a3f2c1d-7e6b-5a4c-9d8e-1f2a3b4c5d6e")
+CREDITEUR_SOORTEN = enum_symbols("nl.inburgering.hub.CrediteurSoort")
+EINDE_REDENEN = enum_symbols("nl.inburgering.hub.EindeReden")
 
 
 def _iso(value: Any) -> Any:

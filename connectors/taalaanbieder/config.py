@@ -15,7 +15,8 @@ class TaalSettings:
     """Where the schools' drop folders are and how often to look."""
 
     root: str = ""  # default: <var_dir>/taalaanbieder; one sub-folder per school (BOW-nummer)
-    poll_interval_s: float = 1.0
+    poll_interval_s: float = 1.0  # a file is taken once unchanged across two polls
+    unstable_polls: int = 60  # a file still changing after this many polls is reported
     max_file_bytes: int = 20 * 1024 * 1024
 
     def root_dir(self, hub: Settings) -> Path:

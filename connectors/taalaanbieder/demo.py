@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import topics
+from connectors.kit.folder import DropFolder
 from connectors.taalaanbieder.config import TaalSettings, taal_settings
-from connectors.taalaanbieder.folders import DropFolder
 from connectors.taalaanbieder.simulator import Learner, SchoolSimulator
 from hub.demo import synthetic_bsn
 from hub.privacy import case_ref

@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from connectors.kit.folder import DropFolder, write_atomic
 from connectors.taalaanbieder import ublgen
 from connectors.taalaanbieder.aanmelding import HEADER as AANMELDING_HEADER
-from connectors.taalaanbieder.folders import DropFolder, write_atomic
 from connectors.taalaanbieder.translate import (
     BEVESTIGING_HEADER,
     DUO_HEADER,

@@ -22,7 +22,7 @@ class ConsoleSettings:
     # An agent with lag whose committed offsets have not moved for this long is stalled.
     stall_after_s: float = 60.0
     # A connector whose last status report is older than this is shown silent (they report
-    # every 10 s, see connectors/base.py ConnectorHost).
+    # every 10 s, HUB_CONNECTOR_REPORT_EVERY_S, see connectors/kit/supervisor.py).
     silent_after_s: float = 60.0
     sample_every_s: float = 5.0
     # Failed logins (hub/console/throttle.py): per account, the first few are free, then the

@@ -1,5 +1,5 @@
 """What a replay's connectors refused, read back from its workspace: quarantined files with the
-rule from their reason file (``connectors/taalaanbieder/folders.py``), and the ISI rejects files.
+rule from their reason file (``connectors/kit/folder.py``), and the ISI rejects files.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from connectors.financieel.simulator import FinancialSystemSimulator
-from connectors.taalaanbieder.folders import DropFolder
+from connectors.kit.folder import DropFolder
 
 INBOX = "financieel/inbox"
 BANK = "financieel/bank.json"

@@ -32,12 +32,12 @@ from connectors.isam.run import IsamConnector
 from connectors.isam.signals import KANAAL
 from connectors.isam.simulator import CALLBACK_PATH, IsamSimulator
 from connectors.isam.simulator import serve as serve_isam
+from connectors.kit.folder import DropFolder, partners
 from connectors.kredietbank.config import KredietbankSettings
 from connectors.kredietbank.run import KredietbankConnector
 from connectors.kredietbank.simulator import KredietbankSimulator
 from connectors.kredietbank.simulator import serve as serve_kredietbank
 from connectors.taalaanbieder.config import TaalSettings
-from connectors.taalaanbieder.folders import DropFolder, partners
 from connectors.taalaanbieder.run import TaalaanbiederConnector
 from hub.broker import free_port
 from hub.publish import TopicWriter

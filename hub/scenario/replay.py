@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import topics
-from connectors.base import ConnectorHost
 from connectors.edge import RuntimeSealer
 from connectors.isi.importer import import_file
+from connectors.kit.supervisor import Supervisor
 from hub.broker import free_port, port_in_use
 from hub.console.kafka_views import KafkaViews
 from hub.console.sampler import Follower
@@ -132,8 +132,8 @@ async def _replay(settings: Settings, folder: Path, work: Path, say: Say, timeou
             settings.kafka_bootstrap, runtime.codec, suffix=settings.topic_suffix))
         partners = Partners(folder, work, runtime, _run_id())
         await partners.start(exits, writer)
-        host = ConnectorHost(runtime, partners.connectors, work / "connectors.health.json",
-                             report_every_s=5.0)
+        host = Supervisor(partners.connectors, work / "connectors.health.json", writer,
+                          report_every_s=5.0)
         serving = asyncio.create_task(host.serve(), name="scenario-connectors")
         bank = asyncio.create_task(partners.bank_loop(host.stop), name="scenario-bank")
         isi = asyncio.create_task(_import_isi(runtime, writer, folder, work), name="scenario-isi")

@@ -21,7 +21,6 @@ from signxml import SignatureConfiguration, XMLVerifier
 from signxml.exceptions import InvalidSignature
 
 import topics
-from connectors.base import status_record
 from connectors.duo import wsse
 from connectors.duo.answer import wsdl_actions
 from connectors.duo.certs import DUO_TEST_OIN, DevPki, generate_pki, issue_signer
@@ -30,6 +29,9 @@ from connectors.duo.config import DuoSettings
 from connectors.duo.demo import simulator_for
 from connectors.duo.run import DuoConnector
 from connectors.duo.simulator import DuoSimulator
+from connectors.kit.consumer import Item
+from connectors.kit.loop import poll
+from connectors.kit.supervisor import status_record
 from hub.errors import SignatureInvalid, UpstreamRejected
 from hub.privacy import case_ref
 from hub.publish import TopicWriter
@@ -268,6 +270,18 @@ class Cursors:
         self.values[name] = value
 
 
+async def _one_poll(connector: DuoConnector) -> None:
+    """One round of the kit's poll loop (the connector's own health bookkeeping), then stop."""
+    stop = asyncio.Event()
+
+    async def once() -> int:
+        stop.set()
+        return await connector.run_once()
+
+    await poll(stop, once, part=connector.health.part("poll"), interval_s=0,
+               policy=connector.retry)
+
+
 def test_a_tampered_page_moves_no_cursor_produces_nothing_and_signals_the_operator(
         pki: DevPki, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     runtime = Runtime(from_env({"HUB_HOME": str(tmp_path)}))
@@ -277,8 +291,9 @@ def test_a_tampered_page_moves_no_cursor_produces_nothing_and_signals_the_operat
     settings = DuoSettings(url=URL, trust_store=str(pki.ca_cert), signer_oin=DUO_TEST_OIN)
     connector = DuoConnector(runtime, writer, settings=settings, cursors=cursors,
                              client=_client(pki, transport, quarantine=quarantine))
+    connector.health.running()  # as the supervisor marks it when it starts the connector
     with caplog.at_level(logging.ERROR, logger="connectors.duo.client"):
-        asyncio.run(connector._guarded(connector.run_once))
+        asyncio.run(_one_poll(connector))
 
     assert cursors.values == {} and writer.sent == {}  # not used: no cursor, no record
     assert not connector.health.healthy and "SignatureInvalid" in str(connector.health.last_error)
@@ -291,7 +306,7 @@ def test_a_tampered_page_moves_no_cursor_produces_nothing_and_signals_the_operat
     assert "does not verify" in kept[1].read_text()
 
     transport.tamper_reply = lambda body: body  # DUO's answers verify again
-    asyncio.run(connector._guarded(connector.run_once))
+    asyncio.run(_one_poll(connector))
     assert cursors.values == {"duo.wijzigingen": "3"} and connector.health.healthy
     assert len(writer.sent[topics.EXAMENRESULTAAT]) == 3
 
@@ -312,7 +327,8 @@ def test_a_registration_whose_answer_is_untrusted_is_dead_lettered(
     key, value = writer.encode(topics.LBT_AANMELDING, record)
     message = ConsumerRecord(topics.LBT_AANMELDING, 0, 7, 0, 0, key, value, None, len(key),
                              len(value), [])
-    assert asyncio.run(connector._deliver(topics.LBT_AANMELDING, message, asyncio.Event()))
+    item = Item(topics.LBT_AANMELDING, message, record)
+    assert asyncio.run(connector._deliver(item, asyncio.Event()))
     letters = writer.sent[topics.dead_letter_of(topics.LBT_AANMELDING)]
     assert [letter["error_type"] for letter in letters] == ["SignatureInvalid"]
     assert sim.accepted == {"MeldLbtAanmelding": 1}  # DUO has it: a re-drive reuses the id

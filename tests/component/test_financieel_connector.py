@@ -13,9 +13,9 @@ from connectors.financieel.config import FinSettings
 from connectors.financieel.demo import bookings
 from connectors.financieel.run import FinancieelConnector
 from connectors.financieel.simulator import FinancialSystemSimulator
+from connectors.kit.folder import DropFolder
 from connectors.taalaanbieder.config import TaalSettings
 from connectors.taalaanbieder.demo import make_schools, play
-from connectors.taalaanbieder.folders import DropFolder
 from connectors.taalaanbieder.run import TaalaanbiederConnector
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
@@ -56,6 +56,7 @@ def test_bookings_are_exported_and_paid_once_then_statement_matched(tmp_path: Pa
 
     bank = FinancialSystemSimulator(DropFolder(root))
     assert bank.step() == 1 and len(bank.bookings) == 8
+    assert asyncio.run(again.run_once()) == 0  # first seen: taken once unchanged a poll later
     assert asyncio.run(again.run_once()) == 6
     assert {r["boekingskenmerk"] for r in writer.sent[topics.BETALING]} == {
         b["boekingskenmerk"] for b in bookings() if b["bedrag_cent"] > 0
@@ -70,6 +71,7 @@ def test_school_files_are_archived_or_quarantined_with_reasons(tmp_path: Path) -
     schools = make_schools(root, runtime, people=2, seed=3)
     play(schools)
     connector = TaalaanbiederConnector(runtime, writer, settings=TaalSettings(root=str(root)))
+    assert asyncio.run(connector.run_once()) == 0  # first seen: taken once unchanged
     produced = asyncio.run(connector.run_once())
     assert produced == sum(len(v) for v in writer.sent.values())
     assert len(writer.sent[topics.VOORTGANG]) == 2 * (4 * 2 + 2)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,37 +19,22 @@ from aiohttp import web
 import topics
 from connectors.edge import RuntimeSealer
 from connectors.isam.config import IsamSettings
-from connectors.isam.http import HttpClient
 from connectors.isam.inbound import NotificationProcessor
-from connectors.isam.outbound import SignalDeliverer
+from connectors.isam.outbound import GROUP, SignalDeliverer
 from connectors.isam.signals import deliveries, load_subscriptions
 from connectors.isam.simulator import CALLBACK_PATH, IsamSimulator, serve
 from connectors.isam.spool import DEAD, DONE, Spool, engine_for
 from connectors.isam.translate import message_id
 from connectors.isam.webhook import make_app
+from connectors.kit.deadletter import DeadLetters
+from connectors.kit.http import HttpSession
 from hub.broker import free_port
-from hub.publish import TopicWriter
 from hub.runtime import Runtime
 from hub.settings import from_env
+from tests.recording import RecordingWriter
 
 BSN = "123456782"
 TOKEN = "webhook-secret"
-
-
-class RecordingWriter(TopicWriter):
-    """A TopicWriter that encodes (contract check) and keeps records instead of producing."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._codec, self._suffix = runtime.codec, ""  # no producer: nothing is sent
-        self.sent: list[tuple[str, dict[str, Any]]] = []
-
-    async def send_many(self, topic: str, records: Sequence[Mapping[str, Any]]) -> None:
-        for record in records:
-            self.encode(topic, record)
-            self.sent.append((topic, dict(record)))
-
-    def on(self, topic: str) -> list[dict[str, Any]]:
-        return [r for t, r in self.sent if t == topic]
 
 
 @pytest.fixture
@@ -90,9 +74,11 @@ def test_notifications_become_facts_once_retries_then_dead_letters(runtime: Runt
             statuses = await sim.flush(url, TOKEN, reverse=True, repeat=2)
             statuses += await sim.send(url, "wrong", [{"kanaal": "x"}])
             statuses += await sim.send(url, TOKEN, [{"kanaal": "inburgering"}])
-            async with HttpClient(sim.api_token) as client:
+            async with HttpSession() as http:
+                client = http.partner(sim.base_url, sim.api_token)
                 processor = NotificationProcessor(settings, spool, client, writer,
-                                                  RuntimeSealer(runtime))
+                                                  RuntimeSealer(runtime),
+                                                  DeadLetters(writer, "connector-isam"))
                 for _ in range(5):
                     await processor.run_once()
             await runner.cleanup()
@@ -141,9 +127,9 @@ def test_signals_are_delivered_with_retries_and_a_log_per_attempt(runtime: Runti
                       deliveries(s, load_subscriptions(subs), "http://hub.test")]
             spool.add_signals([(s["message_id"], s["case_ref"], {"id": s["message_id"]},
                                 writer.encode(topics.SIGNAAL, s)[1]) for s in signals], queued)
-            async with HttpClient() as client:
-                deliverer = SignalDeliverer(runtime, settings, spool, client, writer,
-                                            _health())
+            async with HttpSession() as http:
+                deliverer = SignalDeliverer(runtime, settings, spool, http,
+                                            DeadLetters(writer, GROUP))
                 for _ in range(5):
                     await deliverer.run_once()
             port = free_port()
@@ -179,9 +165,3 @@ def _signal(ident: str, gemeente: str) -> dict[str, Any]:
             "produced_at": datetime(2025, 1, 2, tzinfo=UTC), "signaal_type": "INTAKE_TE_LAAT",
             "gemeentecode": gemeente, "regel": "R18", "vastgesteld_op": date(2025, 1, 2),
             "uiterlijk": None, "toelichting": "brede intake te laat", "kenmerken": {}}
-
-
-def _health() -> Any:
-    from connectors.base import Health
-
-    return Health("isam")

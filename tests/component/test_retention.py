@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from connectors.taalaanbieder.folders import DropFolder
+from connectors.kit.folder import DropFolder
 from hub.cli import app
 from hub.files import tighten, write_private
 from hub.retention import RetentionSettings, apply

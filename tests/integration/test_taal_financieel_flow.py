@@ -17,8 +17,8 @@ import topics
 from connectors.financieel.demo import bookings
 from connectors.financieel.sepa import schema
 from connectors.financieel.simulator import FinancialSystemSimulator
+from connectors.kit.folder import DropFolder
 from connectors.taalaanbieder.demo import make_schools, play, publish_aanmeldingen
-from connectors.taalaanbieder.folders import DropFolder
 from connectors.ubl import invoice_key
 from hub.runtime import Runtime
 from tests.integration.conftest import HubEnv, stop_process, wait_until

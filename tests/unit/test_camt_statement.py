@@ -13,7 +13,7 @@ from connectors.financieel.camt import parse_statement
 from connectors.financieel.demo import bookings
 from connectors.financieel.sepa import Debtor, pain001, schema
 from connectors.financieel.simulator import FinancialSystemSimulator
-from connectors.taalaanbieder.folders import DropFolder, FileRefused
+from connectors.kit.folder import DropFolder, FileRefused
 from connectors.ubl import invoice_key
 
 

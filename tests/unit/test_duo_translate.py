@@ -16,13 +16,13 @@ import topics
 from connectors.duo.translate import (
     RawChange,
     change_message_id,
-    dead_letter,
     parse_changes,
     registration,
     topic_of_kind,
     translate_change,
     wsa_message_id,
 )
+from connectors.kit.deadletter import dead_letter
 from hub.errors import InvalidField
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "duo"
@@ -119,9 +119,9 @@ def test_dead_letter_keeps_the_raw_change_and_fits_the_schema(
     try:
         _translate(bad)
     except InvalidField as exc:
-        letter = dead_letter(source_topic=topic_of_kind(bad.kind) or "", original=bad.xml,
-                             error=exc, original_message_id=change_message_id(bad.change_id),
-                             dead_letter_id="dl:x", received_at=RECEIVED)
+        letter = dead_letter(consumer="connector-duo", source_topic=topic_of_kind(bad.kind) or "",
+                             original=bad.xml, error=exc, dead_letter_id="dl:x", at=RECEIVED,
+                             original_message_id=change_message_id(bad.change_id))
     assert letter["original_value"] == bad.xml
     assert letter["source_topic"] == topics.DUO_INBURGERINGSPLICHT_VASTGESTELD
     assert letter["error_type"] == "InvalidField"

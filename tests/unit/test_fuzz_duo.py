@@ -16,11 +16,11 @@ import topics
 from connectors.duo.translate import (
     DUO_NS,
     RawChange,
-    dead_letter,
     parse_changes,
     topic_of_kind,
     translate_change,
 )
+from connectors.kit.deadletter import dead_letter
 from hub.codec import AvroCodec
 from hub.errors import InvalidField, PermanentError
 from hub.registry import FileSchemaRegistry
@@ -50,9 +50,8 @@ def _route(change: RawChange) -> dict[str, object] | None:
     except PermanentError as exc:
         assert_refusal(exc, InvalidField)
         topic = topic_of_kind(change.kind) or UNKNOWN_KIND_TOPIC
-        record = dead_letter(source_topic=topic, original=change.xml, error=exc,
-                             original_message_id=None, dead_letter_id="dl:x",
-                             received_at=RECEIVED)
+        record = dead_letter(consumer="connector-duo", source_topic=topic, original=change.xml,
+                             error=exc, dead_letter_id="dl:x", at=RECEIVED)
         data = CODEC.encode(topics.by_name(topics.dead_letter_of(topic)).value_schema, record)
         kept = CODEC.decode(data)[1]
         assert kept["original_value"] == change.xml and kept["error_message"]

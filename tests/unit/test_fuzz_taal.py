@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import topics
+from connectors.kit.folder import FileRefused
 from connectors.taalaanbieder import ublgen
-from connectors.taalaanbieder.folders import FileRefused
 from connectors.taalaanbieder.translate import (
     BEVESTIGING_HEADER,
     DUO_HEADER,

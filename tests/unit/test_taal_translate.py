@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 import topics
+from connectors.kit.folder import FileRefused
 from connectors.taalaanbieder import ublgen
-from connectors.taalaanbieder.folders import FileRefused
 from connectors.taalaanbieder.translate import translate_file
 from connectors.ubl import invoice_key
 from hub.privacy import case_ref

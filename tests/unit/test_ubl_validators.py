@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from connectors.kit.folder import DropFolder
 from connectors.kredietbank.simulator import KredietbankSimulator
-from connectors.taalaanbieder.folders import DropFolder
 from connectors.taalaanbieder.simulator import Learner, SchoolSimulator
 from connectors.ubl import InvoiceRejected, parse_invoice
 from hub.scenario import Params, generate

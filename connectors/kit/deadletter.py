@@ -1,0 +1,81 @@
+"""Dead letters at the connector edge: built and sent in this one place.
+
+A record the hub cannot take or deliver (a refused answer, a poison message, a signal no
+subscriber accepts) becomes a ``DeadLetter`` (shape of ``hub.agents.handler``) on its topic's
+dead-letter topic: the original bytes kept whole, the error naming fields, never a BSN. Every
+connector sends its dead letters through ``DeadLetters``, so making them durable elsewhere too
+(issue 18) changes this module only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from aiokafka import ConsumerRecord
+
+import topics
+from hub.privacy import redact
+
+log = logging.getLogger(__name__)
+
+
+class RecordWriter(Protocol):
+    """Where dead letters go (``hub.publish.TopicWriter``)."""
+
+    async def send(self, topic: str, record: Mapping[str, Any]) -> None:
+        """Produce one record; returns once the broker acknowledged it."""
+
+
+def dead_letter(*, consumer: str, source_topic: str, original: bytes,
+                error: BaseException | str, dead_letter_id: str,
+                original_message_id: str | None = None, case_ref: str = "", attempts: int = 1,
+                partition: int = -1, offset: int = -1, original_key: bytes | None = None,
+                at: datetime | None = None) -> dict[str, Any]:
+    """A DeadLetter record; ``error`` is an exception or a reason text (``Undeliverable``)."""
+    now = at or datetime.now(UTC)
+    kind = type(error).__name__ if isinstance(error, BaseException) else "Undeliverable"
+    return {"message_id": dead_letter_id, "case_ref": case_ref, "source": "hub",
+            "produced_at": now, "consumer": consumer, "source_topic": source_topic,
+            "source_partition": partition, "source_offset": offset,
+            "original_key": original_key, "original_value": original,
+            "original_message_id": original_message_id, "error_type": kind,
+            "error_message": redact(str(error))[:500] or kind, "attempts": attempts,
+            "failed_at": now}
+
+
+class DeadLetters:
+    """Sends one connector's dead letters (ids ``dl:<consumer>:<ident>``) and logs each."""
+
+    def __init__(self, writer: RecordWriter, consumer: str) -> None:
+        self.writer, self.consumer = writer, consumer
+
+    async def put(self, source_topic: str, original: bytes, error: BaseException | str,
+                  ident: str, **fields: Any) -> dict[str, Any]:
+        """Dead-letter ``original`` (bytes from ``source_topic``'s side) with ``error``."""
+        record = dead_letter(consumer=self.consumer, source_topic=source_topic,
+                             original=original, error=error,
+                             dead_letter_id=f"dl:{self.consumer}:{ident}", **fields)
+        await self.writer.send(topics.dead_letter_of(source_topic), record)
+        log.warning("dead_lettered consumer=%s topic=%s id=%s attempts=%d error_type=%s "
+                    "error=%s", self.consumer, source_topic, ident, record["attempts"],
+                    record["error_type"], record["error_message"][:160])
+        return record
+
+    async def put_consumed(self, topic: str, message: ConsumerRecord[bytes, bytes],
+                           error: BaseException | str, *, attempts: int = 1,
+                           record: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Dead-letter a consumed message (its record, when it decoded, names the case)."""
+        known = record or {}
+        return await self.put(
+            topic, message.value or b"", error,
+            f"{topic}/{message.partition}/{message.offset}", attempts=attempts,
+            partition=message.partition, offset=message.offset, original_key=message.key,
+            original_message_id=_text(known.get("message_id")),
+            case_ref=_text(known.get("case_ref")) or "")
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
