@@ -1,9 +1,10 @@
 """Refusals at the edge, for the completeness section: quarantined files, dead letters by
 topic, ISI rejects. Each group gives partner, count, the oldest and where it is kept.
 
-* Quarantine: the drop folders' ``quarantine/`` (``connectors/taalaanbieder/folders.py``): one
-  group per school and one for the financial system, from the ``<file>.reason.txt`` beside each
-  refused file (its ``refused_at`` and the rule, never the file's content).
+* Quarantine: the drop folders' ``quarantine/`` (``connectors/kit/folder.py``): one group per
+  school and one for the financial system, from the ``<file>.reason.txt`` beside each refused
+  file (its ``refused_at`` and the rule, never the file's content); and DUO's refused answers
+  (``var/quarantine/duo``, ``connectors/duo/FORMAT.md`` "Refused answers") by operation.
 * Dead letters: the store's ``dead_letter`` table, one group per source topic (read in
   ``data.dead_letter_groups``; ``hub dlq list --topic T`` shows them one by one).
 * ISI rejects: every ``*.rejects.csv`` the import wrote (``hub import isi``: beside the export);
@@ -38,6 +39,7 @@ class EdgeFolders:
     taalaanbieder: Path | None = None  # root with one drop folder per school (BOW-nummer)
     financieel: Path | None = None  # the financial system's drop folder
     isi: Path | None = None  # folder of the ISI exports and their ``.rejects.csv``
+    duo: Path | None = None  # DUO answers refused for their signature
 
     @classmethod
     def configured(cls, settings: Settings) -> EdgeFolders:
@@ -47,12 +49,13 @@ class EdgeFolders:
         from connectors.taalaanbieder.config import taal_settings
 
         return cls(taal_settings().root_dir(settings), fin_settings().root_dir(settings),
-                   settings.var_dir / "isi")
+                   settings.var_dir / "isi", settings.var_dir / "quarantine" / "duo")
 
     @classmethod
     def under(cls, root: Path) -> EdgeFolders:
         """The connectors' default layout below ``root`` (``var/``, or a replay workspace)."""
-        return cls(root / "taalaanbieder", root / "financieel", root / "isi")
+        return cls(root / "taalaanbieder", root / "financieel", root / "isi",
+                   root / "quarantine" / "duo")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ def refusals(folders: EdgeFolders) -> list[Refusals]:
             found += _quarantine(f"taalaanbieder {school.name}", school / "quarantine")
     if folders.financieel is not None:
         found += _quarantine("financieel", folders.financieel / "quarantine")
+    if folders.duo is not None:
+        found += _quarantine("duo", folders.duo)
     if folders.isi is not None and folders.isi.is_dir():
         for path in sorted(folders.isi.glob("*.rejects.csv")):
             found += _rejects(path)
@@ -112,7 +117,8 @@ def _reason(path: Path) -> tuple[date, str]:
         text = handle.read(MAX_READ)
     fields = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
     parts = fields.get("reason", "").split(": ", 2)
-    rule = parts[1] if len(parts) > 1 else "onbekend"
+    # a drop folder's ``<file>: <RULE>: <text>``; a refused DUO answer names its operation
+    rule = parts[1] if len(parts) > 1 else fields.get("operation") or "onbekend"
     try:
         day = datetime.fromisoformat(fields.get("refused_at", "")).date()
     except ValueError:

@@ -102,6 +102,11 @@ def test_refusals_at_the_edge_per_partner_with_count_oldest_and_where(tmp_path: 
     _quarantine(tmp_path / "financieel" / "quarantine", "c.xml", "XML-SYNTAX",
                 "2025-06-29T10:00:00+00:00")
     (tmp_path / "taalaanbieder" / "B20002" / "quarantine").mkdir(parents=True)
+    duo = tmp_path / "quarantine" / "duo"
+    duo.mkdir(parents=True)
+    (duo / "20250601T1000Z-HaalWijzigingen.xml").write_text("<x/>")
+    (duo / "20250601T1000Z-HaalWijzigingen.xml.reason.txt").write_text(
+        "operation: HaalWijzigingen\nreason: signature does not verify\n")
     (tmp_path / "isi").mkdir()
     with (tmp_path / "isi" / "x.csv.rejects.csv").open("w", newline="") as handle:
         out = csv.writer(handle, delimiter=";")
@@ -115,7 +120,9 @@ def test_refusals_at_the_edge_per_partner_with_count_oldest_and_where(tmp_path: 
     assert found[("QUARANTAINE", "financieel")].count == 1
     isi = found[("ISI_AFGEWEZEN", "isi")]
     assert (isi.count, isi.detail) == (3, "velden: PERSOON.bsn 2, row_type 1")
-    assert len(found) == 3  # an empty quarantine is no finding
+    assert (found[("QUARANTAINE", "duo")].count, found[("QUARANTAINE", "duo")].detail) == (
+        1, "regels: HaalWijzigingen 1")
+    assert len(found) == 4  # an empty quarantine is no finding
     row = school.row(DAY)
     assert (row[COMPLETENESS.index("dagen")], row[COMPLETENESS.index("aantal")]) == (41, 2)
     assert refusals(EdgeFolders.under(tmp_path / "nothing-here")) == []
