@@ -6,6 +6,7 @@ and connectors with every simulated partner, and when everything is processed th
 report is written to ``var/reports``, both for the scenario's last day (``last_day``): the
 demo's data end there, so that is the day its aging, moves and running year are about. The
 report's completeness section reads the replay workspace's quarantine and ISI rejects. The
+scenario's last year has closed with it, so its yearly account (R16) is written beside it. The
 partners keep running until Ctrl-C.
 """
 
@@ -15,13 +16,14 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from hub.agents.deadlines import sweep_now
 from hub.reconcile.tables import load_tables
 from hub.report.collect import Options
 from hub.report.edges import EdgeFolders
+from hub.report.jaar import run_jaar
 from hub.report.nightly import NightlyResult, run_nightly
 from hub.runtime import Runtime
 from hub.scenario import DEMO, RunResult, generate, run_scenario, scenario_env
@@ -96,6 +98,11 @@ class DemoRun:
                                   load_tables())
         self.say(f"report   nightly report for {day}: {self.report.html}")
         self.say(f"report   workbook {self.report.xlsx}")
+        account = run_jaar(self.settings.effective_database_url, day.year, out, load_tables(),
+                           today=day + timedelta(days=1), edges=options.edges)
+        for line in account.summaries:
+            self.say(f"report   verantwoording {line}")
+        self.say(f"report   yearly account (R16) {account.xlsx}")
         self.done.set()
 
     def _sweep(self, day: date) -> None:

@@ -2,8 +2,9 @@
 worker writes the controllers' report for that day into ``HUB_REPORT_DIR`` (default
 ``var/reports``). A worker started after that time writes the day's report at once when it is
 not there yet. After the year closes, from ``HUB_REPORT_YEAR_FROM`` (``MM-DD``, default 15
-January: December's invoices are in) the same run also writes the yearly account of the
-previous year (``verantwoording-<Y>``, R16) once, catching up when it is missing. The reports
+January: December's invoices are in) until the SiSa deadline of 15 July the same run also
+writes the yearly account of the previous year (``verantwoording-<Y>``, R16) each day, so late
+invoices are in it; after the deadline it is left as it is (written once if missing). The reports
 read the store on their own connection, in a thread of their own, so the agents' store thread
 is never held up.
 """
@@ -112,7 +113,7 @@ async def write_with_retries(runtime: Runtime, day: date, folder: Path,
 
 async def write_year_if_due(runtime: Runtime, today: date, folder: Path,
                             first: tuple[int, int]) -> bool:
-    """Write the previous year's account when it is due and not written yet (R16)."""
+    """Write the previous year's account when it is due (``schedule.year_due``, R16)."""
     year = year_due(today, first, lambda y: (folder / f"{stem(y, None)}.xlsx").exists())
     if year is None:
         return False

@@ -52,11 +52,17 @@ def parse_month_day(text: str) -> tuple[int, int]:
     return int(month), int(day)
 
 
+SISA_DEADLINE = (7, 15)  # R16: the verantwoording is due by 15 July of the next year
+
+
 def year_due(today: date, month_day: tuple[int, int], written: Callable[[int], bool]
              ) -> int | None:
-    """The year whose account (R16) is due on ``today``: the previous one, from ``month_day``
-    of this year on, until it is written (a worker started later catches up)."""
+    """The year whose account (R16) the report run writes on ``today``: the previous one,
+    every day from ``month_day`` up to the SiSa deadline (late invoices of December keep
+    arriving), and after it once when it is missing (a worker started later catches up)."""
     if today < date(today.year, *month_day):
         return None
     year = today.year - 1
+    if today <= date(today.year, *SISA_DEADLINE):
+        return year
     return None if written(year) else year

@@ -133,12 +133,13 @@ def test_silence_rows_are_partner_wide_and_never_negative() -> None:
     assert [r[6] for r in rows] == [0]
 
 
-def test_the_yearly_account_is_due_from_its_day_until_written() -> None:
+def test_the_yearly_account_is_rewritten_daily_until_the_sisa_deadline_then_once() -> None:
     jan15 = parse_month_day("01-15")
     assert year_due(date(2026, 1, 14), jan15, lambda y: False) is None
     assert year_due(date(2026, 1, 15), jan15, lambda y: False) == 2025
-    assert year_due(date(2026, 7, 1), jan15, lambda y: y == 2025) is None
-    assert year_due(date(2026, 7, 1), jan15, lambda y: False) == 2025  # catches up
+    assert year_due(date(2026, 7, 15), jan15, lambda y: y == 2025) == 2025  # still a draft
+    assert year_due(date(2026, 7, 16), jan15, lambda y: y == 2025) is None
+    assert year_due(date(2026, 11, 1), jan15, lambda y: False) == 2025  # catches up
 
 
 @pytest.mark.parametrize("text", ["1-15", "13-01", "02-30", "0115", "jan"])
