@@ -177,3 +177,21 @@ def test_vouchers_tie_out_with_the_register_and_the_lines_with_the_budget() -> N
                gemeente="0363")
     assert {r[0] for r in only.rows(LINES)} == {"0363"}
 
+
+
+def test_r22_the_pib_section_names_the_gemeente_of_the_pib_budget_not_onbekend() -> None:
+    from hub.report.collect import Collector, Options
+    from hub.report.columns import PIB
+    from hub.report.csvs import Tally
+    from hub.report.payments import Payments
+    from tests.unit.reconcile_facts import BSN, fact
+
+    budget = fact("PibBudget", "pb1", case_ref=A, bsn=BSN, pib_traject_id="T1",
+                  gemeentecode="0392", toekenningsdatum=date(2009, 3, 1),
+                  scholingsbudget_cent=500_000, meerkosten_cent=0, bonus_cent=25_000)
+    tally = Tally(keep_all=True)
+    collector = Collector(Options(DAY, silence_days={}), TABLES, tally, Payments([]),
+                          {A: [budget]})
+    collector.case(A, {**view(A, "0363"), "gemeente": None}, None)  # no residence known
+    collector.finish({}, [])  # and a case with PIB facts but no view yet
+    assert [(r[0], r[1]) for r in tally.rows(PIB)] == [(A, "0392")]
