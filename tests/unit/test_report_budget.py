@@ -193,5 +193,5 @@ def test_r22_the_pib_section_names_the_gemeente_of_the_pib_budget_not_onbekend()
     collector = Collector(Options(DAY, silence_days={}), TABLES, tally, Payments([]),
                           {A: [budget]})
     collector.case(A, {**view(A, "0363"), "gemeente": None}, None)  # no residence known
-    collector.finish({}, [])  # and a case with PIB facts but no view yet
+    collector.finish({}, [])
     assert [(r[0], r[1]) for r in tally.rows(PIB)] == [(A, "0392")]
