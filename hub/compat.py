@@ -6,13 +6,28 @@ of the hub silently losing the speed (or the behaviour) it was there for::
     c_json_encoder   CPython's C JSON encoder (json.encoder.c_make_encoder), built once and
                      reused: json.dumps builds a new one per call, which costs the store's
                      hot path about 1 us a value. Falls back to the public encoder.
+    WriteOnlyWorksheet  the class of openpyxl's write-only sheets (openpyxl.worksheet._write_only),
+                     for type annotations of the report's workbook writers; loaded on first use
+                     so that importing this module never loads openpyxl.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+
+def __getattr__(name: str) -> Any:
+    if name == "WriteOnlyWorksheet":
+        from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+        return WriteOnlyWorksheet
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet as WriteOnlyWorksheet
 
 
 def c_json_encoder(default: Callable[[Any], Any]) -> Callable[[Any], str] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import hub.compat
 from hub.compat import c_json_encoder
 from hub.store import jsonsafe
 
@@ -20,3 +21,11 @@ def test_the_c_json_encoder_is_available_and_matches_the_public_one() -> None:
 
 def test_the_store_uses_the_fast_encoder() -> None:
     assert jsonsafe._encode.__name__ == "<lambda>", "jsonsafe fell back to the slow encoder"
+
+
+def test_write_only_sheets_are_of_the_annotated_class() -> None:
+    from openpyxl import Workbook
+
+    sheet = Workbook(write_only=True).create_sheet("x")
+    assert isinstance(sheet, hub.compat.WriteOnlyWorksheet), (
+        "openpyxl moved its write-only sheet class: hub.compat needs an update")
