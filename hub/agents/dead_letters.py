@@ -1,14 +1,13 @@
-"""Watches every dead-letter topic and logs each arrival with its topic and error type.
+"""Watches every dead-letter topic: counts per topic and error type, logs each arrival.
 
-Dead letters are few, so a plain per-event Faust agent suits them. The operator's metrics
-(``hub_dead_letters_total``) are the console's own count of the dead-letter topics
-(``hub/console/sampler.py``); the dead letters themselves stay on their topics (and in the
-store) for re-drive.
+Dead letters are few, so a plain per-event Faust agent suits them. The counts feed the operator's
+metrics; the dead letters themselves stay on their topics (and in the store) for re-drive.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,6 +18,8 @@ from hub.errors import PermanentError
 from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+DEAD_LETTERS_SEEN: Counter[tuple[str, str]] = Counter()
 
 
 def register_dead_letter_watch(app: faust.App, runtime: Runtime) -> None:
@@ -34,6 +35,7 @@ def register_dead_letter_watch(app: faust.App, runtime: Runtime) -> None:
                 error_type = str(letter["error_type"])
             except PermanentError:
                 error_type = "undecodable"
+            DEAD_LETTERS_SEEN[(topic, error_type)] += 1
             log.info("dead_letter_seen topic=%s error_type=%s", topic, error_type)
             yield 1
 
