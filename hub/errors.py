@@ -18,7 +18,8 @@ whether trying again can help::
      │    └── ConfigurationError   settings, rate tables or schemas are missing or inconsistent
      └── TransientError            may succeed later: retry with backoff, then dead-letter
           ├── UpstreamUnavailable  a partner timed out, answered 5xx or refused the connection
-          ├── StoreBusy            the database was locked or unreachable
+          ├── StoreBusy            the database was locked too long, full, read-only or unreachable
+          │                        (the recording agents pause on it: never a dead letter)
           ├── PagingStalled        a partner said there is more but its cursor did not advance
           ├── FileChanged          a dropped file changed while or after it was read
           ├── FileUnstable         a dropped file kept changing over many polls (reported)
@@ -93,7 +94,17 @@ class UpstreamUnavailable(TransientError):
 
 
 class StoreBusy(TransientError):
-    """The database was locked or could not be reached."""
+    """The database was locked, full, read-only or could not be reached; names the cause."""
+
+    def __init__(self, message: str, *, cause: str = "unavailable", where: str = "") -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.where = where
+
+    @property
+    def summary(self) -> str:
+        """The cause and the database, for logs and health: ``store disk full: /var/hub.db``."""
+        return f"store {self.cause}: {self.where or 'database'}"
 
 
 class PagingStalled(TransientError):

@@ -31,8 +31,16 @@ SQLITE_CHECKPOINT_PAGES = 10_000
 SQLITE_BACKSTOP_PAGES = 100_000
 _WRITE = "hub_write"
 # Primary SQLite result codes that mean "try again later", not "the code is wrong".
-_SQLITE_TRANSIENT = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR",
-                     "SQLITE_FULL", "SQLITE_PROTOCOL")
+# A full disk and a read-only file are outages too (issue 18): the agents pause, nothing is
+# dead-lettered, and they resume when the store is writable again.
+_SQLITE_CAUSES = {"SQLITE_BUSY": "locked", "SQLITE_LOCKED": "locked",
+                  "SQLITE_PROTOCOL": "locked", "SQLITE_CANTOPEN": "cannot be opened",
+                  "SQLITE_IOERR": "I/O error", "SQLITE_FULL": "disk full",
+                  "SQLITE_READONLY": "read-only"}
+_SQLITE_TRANSIENT = tuple(_SQLITE_CAUSES)
+# PostgreSQL SQLSTATE classes and codes -> cause (53: insufficient resources).
+_PG_CAUSES = {"53100": "disk full", "25006": "read-only", "55P03": "locked", "40P01": "locked",
+              "53": "out of resources", "08": "unreachable", "57": "unavailable"}
 _JSON = {"json_serializer": jsonsafe.dumps, "json_deserializer": jsonsafe.loads}
 
 
@@ -68,6 +76,9 @@ def _sqlite_on_connect(dbapi_connection: Any, checkpoint_pages: int) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # No memory-mapped I/O: a mapped page that cannot be written (full disk, file made
+        # read-only or truncated) kills the process by SIGBUS instead of returning an error.
+        cur.execute("PRAGMA mmap_size=0")
         # Batches dirty many index pages: keep them cached, and checkpoint less often
         # (a page rewritten by several batches is then copied to the database once).
         cur.execute(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}")
@@ -87,7 +98,7 @@ def checkpoint(engine: Engine, restart_pages: int = SQLITE_CHECKPOINT_PAGES) -> 
     """
     if engine.dialect.name != "sqlite":
         return None
-    with translate_errors():
+    with translate_errors(where(engine)):
         raw = engine.raw_connection()  # outside any transaction (autocommit, see on_connect)
     try:
         cur = raw.cursor()
@@ -96,7 +107,8 @@ def checkpoint(engine: Engine, restart_pages: int = SQLITE_CHECKPOINT_PAGES) -> 
             cur.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
         cur.close()
     except sqlite3.OperationalError as exc:
-        raise StoreBusy(f"checkpoint: {type(exc).__name__}: {exc}") from exc
+        raise StoreBusy(f"checkpoint: {type(exc).__name__}: {exc}", cause=_cause(exc),
+                        where=where(engine)) from exc
     finally:
         raw.close()
     return int(pages)
@@ -110,23 +122,49 @@ def _sqlite_on_begin(conn: Connection) -> None:
 @contextmanager
 def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
     """One database transaction: committed when the block ends, rolled back if it raises."""
-    with translate_errors(), engine.connect() as conn:
+    with translate_errors(where(engine)), engine.connect() as conn:
         conn.execution_options(**{_WRITE: write})
         with conn.begin():
             yield conn
 
 
+def where(engine: Engine) -> str:
+    """The database, for error texts: the SQLite file, or host:port/name (never a password)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return str(url.database or ":memory:")
+    return f"{url.host}:{url.port or 5432}/{url.database}"
+
+
 @contextmanager
-def translate_errors() -> Iterator[None]:
-    """Raise ``StoreBusy`` for locked, lost or unreachable databases; leave bugs alone."""
+def translate_errors(place: str = "") -> Iterator[None]:
+    """Raise ``StoreBusy`` (naming the cause) for locked, full, read-only, lost or unreachable
+    databases; leave bugs alone."""
     try:
         yield
     except sa_exc.TimeoutError as exc:
-        raise StoreBusy("no free database connection in the pool") from exc
+        raise StoreBusy("no free database connection in the pool", cause="busy",
+                        where=place) from exc
     except sa_exc.DBAPIError as exc:
         if is_transient(exc):
-            raise StoreBusy(describe(exc)) from exc
+            raise StoreBusy(describe(exc), cause=_cause(exc.orig), where=place) from exc
         raise
+
+
+def _cause(orig: BaseException | None) -> str:
+    name = str(getattr(orig, "sqlite_errorname", "") or "")
+    for prefix, cause in _SQLITE_CAUSES.items():
+        if name.startswith(prefix):
+            return cause
+    state = str(getattr(orig, "sqlstate", "") or "")
+    if state:
+        return _PG_CAUSES.get(state) or _PG_CAUSES.get(state[:2]) or "unavailable"
+    text = str(orig).lower()
+    if "disk is full" in text or "disk full" in text:
+        return "disk full"
+    if "readonly" in text or "read-only" in text:
+        return "read-only"
+    return "locked" if "locked" in text or "busy" in text else "unavailable"
 
 
 def is_transient(exc: sa_exc.DBAPIError) -> bool:
@@ -141,7 +179,8 @@ def is_transient(exc: sa_exc.DBAPIError) -> bool:
     if name:
         return name.startswith(_SQLITE_TRANSIENT)
     text = str(exc.orig).lower()
-    return "locked" in text or "busy" in text or "unable to open" in text
+    return any(word in text for word in ("locked", "busy", "unable to open", "disk is full",
+                                         "readonly"))
 
 
 def describe(exc: sa_exc.DBAPIError) -> str:
