@@ -3,15 +3,17 @@
 Every JSON column goes through ``jsonsafe.dumps``/``loads``: callers hand in and get back
 Python values (bytes, dates, Decimal), the database holds canonical tagged JSON text.
 
-SQLite runs in WAL mode with ``synchronous=NORMAL``, foreign keys on, a busy timeout, a
-32 MiB page cache and a checkpoint every 10,000 WAL pages (a recording worker whose projector
-process runs the checkpoints sets that to a backstop only).
+SQLite runs in WAL mode with ``synchronous=NORMAL``, no memory-mapped I/O (``mmap_size=0``)
+and a writability probe before each transaction (``probe_writable``: never SIGBUS), foreign
+keys on, a busy timeout, a 32 MiB page cache and a checkpoint every 10,000 WAL pages (a
+recording worker whose projector process runs the checkpoints sets that to a backstop only).
 Writers start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of
 failing on a read-to-write lock upgrade; readers use a plain deferred ``BEGIN``.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,8 +67,32 @@ def make_engine(url: str, *, checkpoint_pages: int = SQLITE_CHECKPOINT_PAGES) ->
         _sqlite_on_connect(dbapi_connection, checkpoint_pages)
 
     event.listen(engine, "connect", on_connect)
+    path = parsed.database or ""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        files = tuple(path + ending for ending in ("", "-wal", "-shm"))
+        # before BEGIN: even BEGIN writes the reader's mark into the -shm mapping
+        event.listen(engine, "begin", lambda _conn: probe_writable(files))
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def probe_writable(files: tuple[str, ...]) -> None:
+    """``StoreBusy`` (read-only) unless every existing store file can be opened for writing.
+
+    WAL mode maps the ``-shm`` file shared and writable, and even a reader writes to it: once
+    that file turns unwritable (made read-only or immutable, its file system remounted
+    read-only) the next write to the mapping kills the process by SIGBUS. So every transaction
+    first opens the files for writing (about 3 us each) and pauses instead of touching them.
+    What is left is a change of the files during one transaction.
+    """
+    for name in files:
+        try:
+            os.close(os.open(name, os.O_WRONLY | os.O_CLOEXEC))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise StoreBusy(f"{os.path.basename(name)}: {exc.strerror}", cause="read-only",
+                            where=files[0]) from exc
 
 
 def _sqlite_on_connect(dbapi_connection: Any, checkpoint_pages: int) -> None:
@@ -98,6 +124,9 @@ def checkpoint(engine: Engine, restart_pages: int = SQLITE_CHECKPOINT_PAGES) -> 
     """
     if engine.dialect.name != "sqlite":
         return None
+    database = engine.url.database or ""
+    if database and database != ":memory:":
+        probe_writable(tuple(database + ending for ending in ("", "-wal", "-shm")))
     with translate_errors(where(engine)):
         raw = engine.raw_connection()  # outside any transaction (autocommit, see on_connect)
     try:
