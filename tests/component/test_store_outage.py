@@ -122,7 +122,7 @@ def test_a_full_database_at_the_sqlite_level_pauses_then_recovers(
         def begin(conn: Connection) -> None:
             pages = limit["pages"] or 1_073_741_823
             conn.exec_driver_sql(f"PRAGMA max_page_count={pages}")
-        event.listen(store._engine, "begin", begin)  # noqa: SLF001 - fault injection
+        event.listen(store._engine, "begin", begin)
 
     def full() -> None:
         limit["pages"] = 1 + os.path.getsize(db) // 4096  # SQLITE_FULL at the next page
