@@ -17,6 +17,7 @@ import faust
 import topics
 from hub.agents.batch import BatchRecorder
 from hub.agents.handler import BatchHandler, RawMessage
+from hub.agents.store_outage import OutagePolicy
 from hub.runtime import Runtime
 from hub.store import OutboxMessage
 
@@ -45,8 +46,10 @@ def register_fact_agents(app: faust.App, runtime: Runtime) -> None:
 
 def _handler(runtime: Runtime, spec: topics.TopicSpec) -> BatchHandler:
     settings = runtime.settings
+    outage = OutagePolicy(quiet_attempts=settings.retry_attempts,
+                          backoff_s=settings.retry_backoff_s, stopping=runtime.stopping)
     return BatchHandler(consumer_name(spec.name), codec=runtime.codec, store=runtime.store,
-                        attempts=settings.retry_attempts, backoff_s=settings.retry_backoff_s)
+                        outage=outage)
 
 
 def consumer_name(topic: str) -> str:

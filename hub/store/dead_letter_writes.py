@@ -129,6 +129,13 @@ def claim_reentries(conn: Connection, consumer: str, now: datetime, limit: int =
     return letters
 
 
+def release_reentry(conn: Connection, letter_id: str) -> None:
+    """Clear a claim, so the connector takes the letter again."""
+    d = m.dead_letter.c
+    conn.execute(update(m.dead_letter).where(d.letter_id == letter_id, d.status == REDRIVEN)
+                 .values(claimed_at=None))
+
+
 def known(conn: Connection, letter_ids: Sequence[str]) -> set[str]:
     """Which of these letter ids the store already holds."""
     if not letter_ids:
