@@ -10,9 +10,9 @@
   here (resolve it instead).
 - Resolving without re-drive (``discarded``) needs a reason too.
 
-Bulk selections (by source topic, error type, age, or all) take only open letters (pending,
-failed-again) unless asked to include re-driven ones; ids named explicitly are always taken
-while they are not settled. ``dry_run`` is the caller's: select, print, do nothing.
+Bulk selections (by source topic, error type, age, or all) take only pending letters (a
+failed-again letter lives on in its next letter) unless asked to include re-driven ones; ids
+named explicitly are taken while they are not settled (resolved or discarded). ``dry_run`` is the caller's: select, print, do nothing.
 """
 
 from __future__ import annotations
@@ -161,22 +161,35 @@ def redrive(letters: Sequence[DeadLetter], *, reason: str, actor: str, bootstrap
 
 def _one(broker: BrokerOps | None, letter: DeadLetter, reason: str, actor: str, suffix: str,
          store: Store) -> Redriven:
-    to: dict[str, Any]
+    """Mark the letter re-driven (audited) first, then send: the worker may store or refuse
+    the message before this returns, and its verdict must come after the mark."""
     if letter.kind == EDGE:
+        to: dict[str, Any] = {"connector": letter.consumer, "reentry": letter.reentry}
+        _mark(store, letter, actor, reason, to)
         sent = Redriven(letter.letter_id, letter.source_topic, connector=letter.consumer)
-        to = {"connector": letter.consumer, "reentry": letter.reentry}
     else:
         assert broker is not None and letter.original_value is not None
+        _mark(store, letter, actor, reason, {"topic": letter.source_topic})
         headers = [(ATTEMPTS_HEADER, str(letter.attempts).encode()),
                    (REDRIVE_HEADER, letter.letter_id.encode())]
-        meta = broker.send(topics.physical(letter.source_topic, suffix), letter.original_key,
-                           letter.original_value, headers)
+        try:
+            meta = broker.send(topics.physical(letter.source_topic, suffix),
+                               letter.original_key, letter.original_value, headers)
+        except UpstreamUnavailable:
+            store.redrive_failed(letter.letter_id, back_to=letter.status, actor=actor)
+            raise
         sent = Redriven(letter.letter_id, letter.source_topic, meta.partition, meta.offset)
         to = {"topic": letter.source_topic, "partition": meta.partition, "offset": meta.offset}
-    store.mark_redriven(letter.letter_id, actor=actor, reason=reason, to=to)
+        store.redriven_to(letter.letter_id, to)
     log.info("dead_letter_redriven id=%s kind=%s to=%s actor=%s", letter.letter_id,
              letter.kind, to, actor)
     return sent
+
+
+def _mark(store: Store, letter: DeadLetter, actor: str, reason: str, to: dict[str, Any]
+          ) -> None:
+    if not store.mark_redriven(letter.letter_id, actor=actor, reason=reason, to=to):
+        raise ConfigurationError(f"{letter.letter_id} was settled meanwhile; not re-driven")
 
 
 def resolve(letters: Sequence[DeadLetter], *, reason: str, actor: str, store: Store

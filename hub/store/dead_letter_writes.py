@@ -21,12 +21,13 @@ from hub.store.dead_letters import (
     ENTITY,
     FAILED_AGAIN,
     FAILED_AGAIN_ACTION,
-    OPEN,
     REDRIVE_ACTION,
+    REDRIVE_FAILED_ACTION,
     REDRIVEN,
     RESOLVE_ACTION,
     RESOLVED,
     SETTLED_ACTION,
+    UNSETTLED,
     DeadLetter,
     from_row,
     select_all,
@@ -67,7 +68,7 @@ def _row(letter: NewDeadLetter, now: datetime) -> dict[str, Any]:
 def _failed_again(conn: Connection, earlier: str, letter: NewDeadLetter, now: datetime) -> None:
     d = m.dead_letter.c
     changed = conn.execute(update(m.dead_letter).where(
-        d.letter_id == earlier, d.status.in_((REDRIVEN, *OPEN)))
+        d.letter_id == earlier, d.status.in_(UNSETTLED))
         .values(status=FAILED_AGAIN, status_at=now, status_actor=f"consumer:{letter.consumer}",
                 next_letter=letter.letter_id)).rowcount
     if changed:
@@ -81,7 +82,7 @@ def settle(conn: Connection, letter_ids: Sequence[str], actor: str, now: datetim
     done = 0
     for letter_id in sorted(set(letter_ids)):
         changed = conn.execute(update(m.dead_letter).where(
-            d.letter_id == letter_id, d.status.in_((REDRIVEN, *OPEN)))
+            d.letter_id == letter_id, d.status.in_(UNSETTLED))
             .values(status=RESOLVED, status_at=now, status_actor=actor)).rowcount
         if changed:
             _audit(conn, now, actor, SETTLED_ACTION, letter_id, None, {"stored": True})
@@ -94,7 +95,7 @@ def mark_redriven(conn: Connection, letter_id: str, *, actor: str, reason: str,
     """Mark a letter ``redriven`` (to where) with its audit row; False if it was not open."""
     d = m.dead_letter.c
     changed = conn.execute(update(m.dead_letter).where(
-        d.letter_id == letter_id, d.status.in_((*OPEN, REDRIVEN)))
+        d.letter_id == letter_id, d.status.in_(UNSETTLED))
         .values(status=REDRIVEN, status_at=now, status_actor=actor, status_reason=reason,
                 redriven_to=to, claimed_at=None)).rowcount
     if changed:
@@ -102,12 +103,29 @@ def mark_redriven(conn: Connection, letter_id: str, *, actor: str, reason: str,
     return bool(changed)
 
 
+def set_redriven_to(conn: Connection, letter_id: str, to: dict[str, Any]) -> None:
+    """Record where the re-driven message went (whatever its status is by now)."""
+    conn.execute(update(m.dead_letter).where(m.dead_letter.c.letter_id == letter_id)
+                 .values(redriven_to=to))
+
+
+def redrive_failed(conn: Connection, letter_id: str, *, back_to: str, actor: str,
+                   now: datetime) -> None:
+    """Put a letter whose re-drive could not be sent back to ``back_to``, audited."""
+    d = m.dead_letter.c
+    changed = conn.execute(update(m.dead_letter).where(
+        d.letter_id == letter_id, d.status == REDRIVEN)
+        .values(status=back_to, status_at=now, status_actor=actor)).rowcount
+    if changed:
+        _audit(conn, now, actor, REDRIVE_FAILED_ACTION, letter_id, None, {"status": back_to})
+
+
 def discard(conn: Connection, letter_id: str, *, actor: str, reason: str, now: datetime
             ) -> bool:
     """Resolve a letter without re-drive (``discarded``), audited; False if not open."""
     d = m.dead_letter.c
     changed = conn.execute(update(m.dead_letter).where(
-        d.letter_id == letter_id, d.status.in_((*OPEN, REDRIVEN)))
+        d.letter_id == letter_id, d.status.in_(UNSETTLED))
         .values(status=DISCARDED, status_at=now, status_actor=actor,
                 status_reason=reason)).rowcount
     if changed:

@@ -27,11 +27,13 @@ from hub.store.engine import transaction
 PENDING, REDRIVEN, RESOLVED, FAILED_AGAIN, DISCARDED = (
     "pending", "redriven", "resolved", "failed-again", "discarded")
 STATUSES = (PENDING, REDRIVEN, RESOLVED, FAILED_AGAIN, DISCARDED)
-OPEN = (PENDING, FAILED_AGAIN)  # still wanting an operator's decision (failed-again: see next)
+OPEN = (PENDING,)  # what bulk selections take: a failed-again letter lives on in its next
+UNSETTLED = (PENDING, REDRIVEN, FAILED_AGAIN)  # what an act or a verdict may still change
 HUB, EDGE = "hub", "edge"
 KINDS = (HUB, EDGE)
 ENTITY = "dead_letter"
 REDRIVE_ACTION = "dead_letter.redrive"
+REDRIVE_FAILED_ACTION = "dead_letter.redrive_failed"
 RESOLVE_ACTION = "dead_letter.resolve"
 UNSEAL_ACTION = "dead_letter.unseal"
 SETTLED_ACTION = "dead_letter.resolved"

@@ -222,6 +222,17 @@ class Store:
             return dead_letter_writes.mark_redriven(conn, letter_id, actor=actor, reason=reason,
                                                     to=to, now=utcnow())
 
+    def redriven_to(self, letter_id: str, to: dict[str, Any]) -> None:
+        """Where a re-driven letter's message went (after the broker acknowledged it)."""
+        with transaction(self._engine, write=True) as conn:
+            dead_letter_writes.set_redriven_to(conn, letter_id, to)
+
+    def redrive_failed(self, letter_id: str, *, back_to: str, actor: str) -> None:
+        """Undo a re-drive mark whose message could not be sent (audited)."""
+        with transaction(self._engine, write=True) as conn:
+            dead_letter_writes.redrive_failed(conn, letter_id, back_to=back_to, actor=actor,
+                                              now=utcnow())
+
     def discard_dead_letter(self, letter_id: str, *, actor: str, reason: str) -> bool:
         """Resolve a letter without re-drive (audited); False when it was not open."""
         with transaction(self._engine, write=True) as conn:
