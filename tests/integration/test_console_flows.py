@@ -29,7 +29,7 @@ from hub.store import Store
 from hub.store import models as m
 from hub.store.engine import make_engine
 from tests.integration.conftest import HubEnv, wait_until
-from tests.integration.console_support import BROKEN, EXAM, hub_cli, produce_broken_and_forged
+from tests.integration.console_support import EXAM, hub_cli, produce_broken_and_forged
 
 pytestmark = pytest.mark.integration
 
