@@ -12,7 +12,8 @@
 
 Bulk selections (by source topic, error type, age, or all) take only pending letters (a
 failed-again letter lives on in its next letter) unless asked to include re-driven ones; ids
-named explicitly are taken while they are not settled (resolved or discarded). ``dry_run`` is the caller's: select, print, do nothing.
+named explicitly are taken while they are not settled (resolved or discarded). ``dry_run`` is
+the caller's: select, print, do nothing.
 """
 
 from __future__ import annotations
