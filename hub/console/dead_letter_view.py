@@ -121,7 +121,8 @@ def _selection(body: dict[str, Any]) -> Selection:
 async def _act(request: web.Request, action: str) -> web.Response:
     body = await read_json(request)
     user = await _require(request, "operator", "dead_letter",
-                          ",".join(map(str, body.get("ids") or ())) or action)
+                          ",".join(map(str, body.get("ids") or ()))
+                          or ("all" if body.get("all") else action))
     ctx = _ctx(request)
     actor = f"console:{user.name}"
     try:
