@@ -29,6 +29,7 @@ import topics
 from hub.privacy import redact
 
 log = logging.getLogger(__name__)
+REDRIVE_HEADER = "hub-redrive-of"  # set on a re-driven message (hub.agents.handler)
 
 
 class PayloadSealer(Protocol):
@@ -104,12 +105,14 @@ class DeadLetters:
                            record: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Dead-letter a consumed message (its record, when it decoded, names the case)."""
         known = record or {}
+        redrive_of = dict(message.headers or ()).get(REDRIVE_HEADER)
         return await self.put(
             topic, message.value or b"", error,
             f"{topic}/{message.partition}/{message.offset}", attempts=attempts,
             partition=message.partition, offset=message.offset, original_key=message.key,
             original_message_id=_text(known.get("message_id")),
-            case_ref=_text(known.get("case_ref")) or "")
+            case_ref=_text(known.get("case_ref")) or "",
+            redrive_of=redrive_of.decode("utf-8", "replace") if redrive_of else None)
 
 
 def _text(value: Any) -> str | None:

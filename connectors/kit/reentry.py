@@ -19,12 +19,11 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from connectors.edge import Routed
-from connectors.kit.deadletter import DeadLetters
+from connectors.kit.deadletter import REDRIVE_HEADER, DeadLetters
 from connectors.kit.retry import wait
 from hub.errors import HubError, PermanentError
 
 log = logging.getLogger(__name__)
-REDRIVE_HEADER = "hub-redrive-of"  # hub.agents.handler.REDRIVE_HEADER
 
 
 class Reentry(Protocol):

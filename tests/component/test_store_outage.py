@@ -158,3 +158,24 @@ def test_a_read_only_store_file_pauses_then_recovers_without_sigbus(
     finally:
         _set_read_only(files, False)
     assert f"store read-only: {db}" in caplog.text
+
+
+def test_the_worker_status_names_the_outage_and_fits_the_connector_status_contract(
+        codec: AvroCodec) -> None:
+    from hub.agents.store_outage import HealthState
+    from hub.agents.worker_status import WORKER, status_record
+    from hub.console.metrics import SnapshotCollector
+    from hub.errors import StoreBusy
+
+    health = StoreHealth()
+    health.down(StoreBusy("database or disk is full", cause="disk full", where="/var/hub.db"))
+    record = status_record(health.state)
+    spec = topics.by_name(topics.CONNECTOR_STATUS)
+    _, back = codec.decode(codec.encode(spec.value_schema, record))
+    assert (back["connector"], back["healthy"], back["last_error"]) == (
+        WORKER, False, "store disk full: /var/hub.db")
+    assert status_record(HealthState(healthy=True))["healthy"] is True
+    snap = {"topics": [], "groups": [], "agents": [], "dead_letters": {},
+            "connectors": [{"connector": WORKER, "healthy": back["healthy"], "silent": False}]}
+    [up] = [m for m in SnapshotCollector(lambda: snap).collect() if m.name == "hub_connector_up"]
+    assert [(s.labels, s.value) for s in up.samples] == [({"connector": WORKER}, 0.0)]
