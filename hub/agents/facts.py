@@ -17,7 +17,7 @@ import faust
 import topics
 from hub.agents.batch import BatchRecorder
 from hub.agents.handler import BatchHandler, RawMessage
-from hub.agents.store_outage import OutagePolicy
+from hub.agents.store_outage import OutagePolicy, StoreStopping
 from hub.runtime import Runtime
 from hub.store import OutboxMessage
 
@@ -71,7 +71,11 @@ def _register(app: faust.App, runtime: Runtime, spec: topics.TopicSpec) -> None:
                                      settings.batch_within_s)
         async for events in batches:
             batch = [raw_message(runtime, event.message) for event in events]
-            result = await loop.run_in_executor(runtime.store_executor, handler.handle, batch)
+            try:
+                result = await loop.run_in_executor(runtime.store_executor, handler.handle,
+                                                    batch)
+            except StoreStopping:  # stopping during a store outage: wait to be cancelled,
+                await asyncio.Event().wait()  # never ack (an agent that raises acks)
             await send_direct(app, runtime, result.unstored)
             yield len(batch)
 
