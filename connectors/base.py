@@ -5,7 +5,9 @@ A connector translates one partner's contract to and from the hub's topics. ``ru
 backoff after failures); each part reports its exchanges through ``self.health``, which the
 supervisor (``connectors.kit.supervisor``) publishes to the connector-status topic and the
 local heartbeat file (``hub connectors status``). Pull cursors go through ``self.cursors``
-(the ``CursorStore`` port), never the store itself.
+(the ``CursorStore`` port), never the store itself. A connector that names ``reentries`` takes
+its re-driven edge dead letters back through ``reenter`` (``connectors.kit.reentry``), in a
+loop the supervisor runs beside ``run``.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ import contextlib
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any, ClassVar
 
+from connectors.edge import Routed
 from connectors.kit.config import kit_settings
 from connectors.kit.cursor import CursorStore
 from connectors.kit.deadletter import DeadLetters
 from connectors.kit.health import Health
 from connectors.kit.loop import poll
+from connectors.kit.reentry import ReentryPort, reentry_loop
 from connectors.kit.retry import RetryPolicy
+from hub.errors import ConfigurationError
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
 
@@ -32,13 +37,16 @@ class Connector(abc.ABC):
     name: ClassVar[str]
     group: ClassVar[str] = ""  # consumer name in its dead letters (default connector-<name>)
     interval_s: float = 1.0
+    # The edge-letter kinds ``reenter`` takes back ("isam.notificatie"): prefixed by ``name``.
+    reentries: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, runtime: Runtime, writer: TopicWriter, *,
                  cursors: CursorStore | None = None) -> None:
         self.runtime = runtime
         self.writer = writer
         self.health = Health(self.name)
-        self.dead = DeadLetters(writer, self.group or f"connector-{self.name}")
+        self.dead = DeadLetters(writer, self.group or f"connector-{self.name}",
+                                sealer=runtime.cipher)
         self._cursors = cursors
 
     @property
@@ -57,6 +65,15 @@ class Connector(abc.ABC):
         """Call ``run_once`` every ``interval_s`` until stopped; backoff after failures."""
         await poll(stop, self.run_once, part=self.health.part("poll"),
                    interval_s=self.interval_s, policy=self.retry)
+
+    async def reenter(self, reentry: str, original: bytes) -> list[Routed]:
+        """Translate a re-driven edge letter's original like a fresh payload."""
+        raise ConfigurationError(f"connector {self.name} takes no {reentry!r} back")
+
+    async def take_back(self, stop: asyncio.Event, port: ReentryPort | None = None) -> None:
+        """Re-enter this connector's re-driven edge letters until stopped."""
+        await reentry_loop(self, port or self.runtime.reentries, self.dead.consumer,
+                           self.runtime.cipher, self.writer, self.dead, stop)
 
     @abc.abstractmethod
     async def run_once(self) -> int:

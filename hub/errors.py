@@ -26,7 +26,9 @@ whether trying again can help::
      │    └── BrokerError          the embedded broker could not be started (says what to do)
      └── TransientError            may succeed later: retry with backoff, then dead-letter
           ├── UpstreamUnavailable  a partner timed out, answered 5xx or refused the connection
-          ├── StoreBusy            the database was locked or unreachable
+          ├── StoreBusy            the database was locked too long, full, read-only or unreachable
+          │                       (the recording agents pause on it: never a dead letter)
+          │    └── StoreStopping  the worker stops while the store is down: nothing committed
           ├── PagingStalled        a partner said there is more but its cursor did not advance
           ├── FileChanged          a dropped file changed while or after it was read
           ├── FileUnstable         a dropped file kept changing over many polls (reported)
@@ -158,7 +160,21 @@ class UpstreamUnavailable(TransientError):
 
 
 class StoreBusy(TransientError):
-    """The database was locked or could not be reached."""
+    """The database was locked, full, read-only or could not be reached; names the cause."""
+
+    def __init__(self, message: str, *, cause: str = "unavailable", where: str = "") -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.where = where
+
+    @property
+    def summary(self) -> str:
+        """The cause and the database, for logs and health: ``store disk full: /var/hub.db``."""
+        return f"store {self.cause}: {self.where or 'database'}"
+
+
+class StoreStopping(StoreBusy):
+    """The worker is stopping while the store is down: the batch stays uncommitted."""
 
 
 class PagingStalled(TransientError):

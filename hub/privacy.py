@@ -2,7 +2,8 @@
 
 A BSN is validated at the connector edge, turned into a case reference (a keyed hash) for keys
 and logs, and from then on travels only encrypted with AES-GCM under a key id so keys can
-rotate. Nothing here ever puts a BSN in an exception message.
+rotate. Partner payloads that must be kept (an edge dead letter's original) are sealed with the
+same keys (``seal_payload``). Nothing here ever puts a BSN in an exception message.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -20,6 +22,9 @@ from hub.errors import ConfigurationError, InvalidField
 
 _WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 _AAD = b"nl.inburgering.hub/bsn/v1"
+# Sealed partner payloads (an edge dead letter's original): same keys, their own AAD, which
+# also binds the media type, so a payload cannot pass for a BSN or for another type.
+_PAYLOAD_AAD = b"nl.inburgering.hub/payload/v1:"
 
 
 def is_valid_bsn(value: str) -> bool:
@@ -85,6 +90,25 @@ class BsnCipher:
             return aes.decrypt(value.nonce, value.ciphertext, _AAD).decode()
         except InvalidTag as exc:
             raise InvalidField("bsn.ciphertext", "does not decrypt under its key id") from exc
+
+    def seal_payload(self, data: bytes, media_type: str) -> dict[str, object]:
+        """A partner payload as a ``SealedPayload`` record, under the active key."""
+        nonce = os.urandom(12)
+        aad = _PAYLOAD_AAD + media_type.encode()
+        return {"key_id": self.active, "nonce": nonce, "media_type": media_type,
+                "ciphertext": self._keys[self.active].encrypt(nonce, bytes(data), aad)}
+
+    def open_payload(self, sealed: Mapping[str, object]) -> bytes:
+        """The payload of a ``SealedPayload`` record; ``InvalidField`` when it does not open."""
+        key_id, media_type = str(sealed.get("key_id")), str(sealed.get("media_type"))
+        aes = self._keys.get(key_id)
+        if aes is None:
+            raise InvalidField("sealed.key_id", f"unknown key id {key_id!r}")
+        try:
+            return aes.decrypt(_as_bytes(sealed.get("nonce")), _as_bytes(
+                sealed.get("ciphertext")), _PAYLOAD_AAD + media_type.encode())
+        except InvalidTag as exc:
+            raise InvalidField("sealed.ciphertext", "does not decrypt under its key id") from exc
 
     @classmethod
     def from_settings(cls, settings: object) -> BsnCipher:

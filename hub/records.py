@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from hub.versions import VersionKey, version_key
@@ -28,6 +29,7 @@ class InboundMessage:
     case_ref: str
     kind: str
     record: dict[str, Any]
+    redrive_of: str | None = None  # the dead letter this message is the re-drive of
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,45 @@ class Refusal:
     error_message: str
     attempts: int
     dead_letter: OutboxMessage
+    case_ref: str = ""
+    original_key: bytes | None = None
+    original_value: bytes | None = None
+    original_message_id: str | None = None
+    redrive_of: str | None = None  # the dead letter this message was the re-drive of
 
     @property
     def position_key(self) -> str:
         """Inbox key of a refusal: its position, so a re-driven copy is processed again."""
         return position_key(self.topic, self.partition, self.offset)
+
+
+@dataclass(frozen=True)
+class NewDeadLetter:
+    """A dead letter to record in the store (``hub.store.dead_letters.insert_letters``).
+
+    ``kind`` is ``hub`` (in-hub: ``original_value`` holds the message's own bytes) or ``edge``
+    (from a connector: the partner payload only as ``sealed_original``, an AES-GCM record).
+    """
+
+    letter_id: str
+    consumer: str
+    source_topic: str
+    error_type: str
+    error_message: str
+    failed_at: datetime
+    kind: str = "hub"
+    source_partition: int = -1
+    source_offset: int = -1
+    case_ref: str = ""
+    attempts: int = 1
+    original_key: bytes | None = None
+    original_value: bytes | None = None
+    original_message_id: str | None = None
+    sealed_original: dict[str, Any] | None = None
+    reentry: str | None = None
+    redrive_of: str | None = None
+    dead_letter_topic: str = ""
+    outbox_message_id: str | None = None
 
 
 @dataclass(frozen=True)

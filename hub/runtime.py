@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,6 +21,7 @@ from hub.reconcile.view import Reconciler
 from hub.registry import registry_from_settings
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.dead_letters import DeadLetter
 from hub.store.engine import SQLITE_BACKSTOP_PAGES, SQLITE_CHECKPOINT_PAGES
 
 
@@ -48,6 +50,16 @@ class Runtime:
     def cursors(self) -> StoreCursors:
         """The connectors' cursor port (``connectors.kit.cursor.CursorStore``) on the store."""
         return StoreCursors(self.store)
+
+    @cached_property
+    def stopping(self) -> threading.Event:
+        """Set when the worker stops: store work paused by an outage gives up (uncommitted)."""
+        return threading.Event()
+
+    @cached_property
+    def reentries(self) -> StoreReentries:
+        """The connectors' re-entry port (``connectors.kit.reentry.ReentryPort``) on the store."""
+        return StoreReentries(self.store)
 
     @cached_property
     def emitter(self) -> ViewEmitter:
@@ -96,6 +108,21 @@ class StoreCursors:
     def set_cursor(self, name: str, value: str) -> None:
         """Save the cursor."""
         self._store.set_cursor(name, value)
+
+
+class StoreReentries:
+    """Re-driven edge dead letters for their connectors (nothing else of the store)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def claim_reentries(self, consumer: str, limit: int = 20) -> list[DeadLetter]:
+        """Re-driven edge letters of ``consumer`` not yet claimed; claimed now."""
+        return self._store.claim_reentries(consumer, limit)
+
+    def release_reentry(self, letter_id: str) -> None:
+        """Give a claimed letter back for the next round."""
+        self._store.release_reentry(letter_id)
 
 
 def configure_logging(level: str) -> None:

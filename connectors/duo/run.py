@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import topics
+from connectors import safexml
 from connectors.base import Connector, together
 from connectors.duo.client import DuoClient
 from connectors.duo.config import DuoSettings, duo_settings
@@ -26,20 +27,22 @@ from connectors.duo.translate import (
     OUTBOUND_TOPICS,
     RawChange,
     change_message_id,
+    parse_changes,
     registration,
     topic_of_kind,
     translate_change,
     wsa_message_id,
 )
-from connectors.edge import RuntimeSealer
+from connectors.edge import Routed, RuntimeSealer
 from connectors.kit.consumer import Batch, Item, OutboundConsumer
 from connectors.kit.cursor import check_advance
 from connectors.kit.retry import RetryPolicy, policy_for
-from hub.errors import PermanentError, SignatureInvalid, TransientError
+from hub.errors import InvalidField, PermanentError, SignatureInvalid, TransientError
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
+REENTRY = "duo.wijziging"  # an edge letter's original: one Wijziging element as DUO sent it
 UNKNOWN_KIND_TOPIC = topics.DUO_INBURGERINGSPLICHT_VASTGESTELD  # DLT for unknown change kinds
 
 
@@ -48,6 +51,7 @@ class DuoConnector(Connector):
 
     name = "duo"
     group = CONSUMER
+    reentries = (REENTRY,)
 
     def __init__(self, runtime: Runtime, writer: TopicWriter, *,
                  settings: DuoSettings | None = None, client: DuoClient | None = None,
@@ -95,12 +99,22 @@ class DuoConnector(Connector):
                 routed = translate_change(change, sealer=self.sealer, received_at=received_at)
             except PermanentError as exc:
                 topic = topic_of_kind(change.kind) or UNKNOWN_KIND_TOPIC
-                await self.dead.put(topic, change.xml, exc, change.change_id,
-                                    original_message_id=change_message_id(change.change_id))
+                await self.dead.put_edge(
+                    topic, change.xml, exc, change.change_id, media_type="application/xml",
+                    reentry=REENTRY, original_message_id=change_message_id(change.change_id))
                 continue
             by_topic.setdefault(routed.topic, []).append(routed.record)
         for topic, records in by_topic.items():
             await self.writer.send_many(topic, records)  # returns once the broker acked
+
+    async def reenter(self, reentry: str, original: bytes) -> list[Routed]:
+        """A re-driven ``Wijziging`` (its XML as DUO sent it) through the same translation."""
+        if reentry != REENTRY:
+            return await super().reenter(reentry, original)
+        changes = parse_changes(safexml.parse(original, source="re-driven DUO change"))
+        if len(changes) != 1:
+            raise InvalidField("Wijziging", f"expected one change, found {len(changes)}")
+        return [translate_change(changes[0], sealer=self.sealer, received_at=datetime.now(UTC))]
 
     # -- push ------------------------------------------------------------------------------
     async def _registrations(self, batch: Batch, stop: asyncio.Event) -> bool:

@@ -28,6 +28,7 @@ from connectors.isam.translate import ROUTES, topic_of, translate
 from connectors.kit.deadletter import DeadLetters
 from connectors.kit.fields import Reader
 from connectors.kit.http import PartnerHttp
+from connectors.kit.jsonread import read_json
 from connectors.kit.retry import policy_for
 from hub.errors import HubError, InvalidField, PermanentError, TransientError
 from hub.privacy import redact
@@ -35,6 +36,7 @@ from hub.publish import TopicWriter
 
 log = logging.getLogger(__name__)
 CONSUMER = "connector-isam"
+REENTRY = "isam.notificatie"  # an edge letter's original: the notification (+ its details)
 CONCURRENCY = 8
 
 
@@ -118,6 +120,19 @@ class NotificationProcessor:
             return await self._dead(row, note, original, exc)
         return Outcome(row, routed=routed)
 
+    async def reenter(self, original: bytes) -> list[Routed]:
+        """A re-driven notification: translated from its kept details, or fetched afresh."""
+        kept = Reader.of("re-driven notification", read_json(original, what="notificatie"))
+        body = kept.data.get("notificatie", kept.data)
+        note = parse(json.dumps(body).encode())
+        if note.resource not in ROUTES:
+            raise InvalidField("resource", f"unknown ISAM resource {note.resource!r}")
+        data = kept.data.get("details")
+        if not isinstance(data, dict):
+            data = Reader.of(f"{note.resource} answer",
+                             await self.client.get_json(note.resource_url)).data
+        return [translate(note.resource, data, sealer=self.sealer, received_at=datetime.now(UTC))]
+
     async def _retry_or_dead(self, row: Pending, note: Notificatie | None, exc: Exception,
                              what: str) -> Outcome:
         attempt = row.pogingen + 1
@@ -133,7 +148,8 @@ class NotificationProcessor:
                     error: BaseException | str) -> Outcome:
         topic = topic_of(note.resource if note else "")
         attempts = row.pogingen + 1
-        record = await self.dead.put(topic, original, error, f"notificatie/{row.id}",
-                                     attempts=attempts)
+        record = await self.dead.put_edge(topic, original, error, f"notificatie/{row.id}",
+                                          attempts=attempts, media_type="application/json",
+                                          reentry=REENTRY)
         await asyncio.to_thread(self.spool.dead, row.id, attempts, record["error_message"])
         return Outcome(row)

@@ -16,9 +16,9 @@ from typing import Any
 
 import topics
 from connectors.base import Connector, together
-from connectors.edge import RuntimeSealer
+from connectors.edge import Routed, RuntimeSealer
 from connectors.isam.config import IsamSettings, isam_settings
-from connectors.isam.inbound import CONSUMER, NotificationProcessor
+from connectors.isam.inbound import CONSUMER, REENTRY, NotificationProcessor
 from connectors.isam.outbound import GROUP, SignalDeliverer, SignalIntake
 from connectors.isam.spool import Spool, engine_for
 from connectors.isam.webhook import make_app
@@ -28,7 +28,7 @@ from connectors.kit.http import HttpSession, limits_for
 from connectors.kit.loop import poll
 from connectors.kit.retry import RetryPolicy, policy_for
 from connectors.kit.server import serve_app
-from hub.errors import ConfigurationError
+from hub.errors import ConfigurationError, UpstreamUnavailable
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
 
@@ -40,6 +40,7 @@ class IsamConnector(Connector):
 
     name = "isam"
     group = CONSUMER
+    reentries = (REENTRY,)
 
     def __init__(self, runtime: Runtime, writer: TopicWriter, *,
                  settings: IsamSettings | None = None, **kit: Any) -> None:
@@ -50,6 +51,15 @@ class IsamConnector(Connector):
                                      "to run the ISAM connector")
         self.spool = Spool(engine_for(s.effective_database_url(runtime.settings)))
         self.wake = asyncio.Event()
+        self.processor: NotificationProcessor | None = None  # while running
+
+    async def reenter(self, reentry: str, original: bytes) -> list[Routed]:
+        """A re-driven notification through the processor's own translation."""
+        if reentry != REENTRY:
+            return await super().reenter(reentry, original)
+        if self.processor is None:
+            raise UpstreamUnavailable("the ISAM connector is not running yet")
+        return await self.processor.reenter(original)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -67,7 +77,8 @@ class IsamConnector(Connector):
                 api = http.partner(s.api_url, s.api_token, limits_for(s))
                 processor = NotificationProcessor(s, self.spool, api, self.writer,
                                                   RuntimeSealer(self.runtime), self.dead)
-                signals = DeadLetters(self.writer, GROUP)
+                self.processor = processor
+                signals = DeadLetters(self.writer, GROUP, sealer=self.runtime.cipher)
                 deliverer = SignalDeliverer(self.runtime, s, self.spool, http, signals)
                 intake = OutboundConsumer(self.runtime, GROUP, (topics.SIGNAAL,),
                                           self.health.part("signal-intake"), signals, self.retry)

@@ -115,7 +115,10 @@ class Supervisor:
         relay = asyncio.create_task(_relay(self.stop, own))
         connector.health.running()
         try:
-            await connector.run(own)
+            if getattr(connector, "reentries", ()):  # it takes its re-driven letters back
+                await _with_take_back(connector, own)
+            else:
+                await connector.run(own)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -149,6 +152,19 @@ async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
 def _trace(exc: BaseException) -> str:
     """The traceback, BSN-redacted (values in exception texts may be partner data)."""
     return redact("".join(traceback.format_exception(exc)).rstrip())
+
+
+async def _with_take_back(connector: Supervised, own: asyncio.Event) -> None:
+    """``run`` beside the re-entry loop; when ``run`` ends, so does the loop."""
+    async def main() -> None:
+        try:
+            await connector.run(own)
+        finally:
+            own.set()
+
+    async with asyncio.TaskGroup() as group:
+        group.create_task(main())
+        group.create_task(connector.take_back(own))  # type: ignore[attr-defined]
 
 
 def status_record(health: Health) -> dict[str, object]:

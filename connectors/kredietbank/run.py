@@ -25,7 +25,7 @@ from typing import Any
 
 import topics
 from connectors.base import Connector, together
-from connectors.edge import RuntimeSealer
+from connectors.edge import Routed, RuntimeSealer
 from connectors.kit.consumer import Batch, Item, OutboundConsumer, declared_order
 from connectors.kit.cursor import check_advance
 from connectors.kit.fields import Reader
@@ -59,6 +59,7 @@ class KredietbankConnector(Connector):
 
     name = "kredietbank"
     group = GROUP
+    reentries = ("kredietbank.mutatie", "kredietbank.factuur")
 
     def __init__(self, runtime: Runtime, writer: TopicWriter, *,
                  settings: KredietbankSettings | None = None, **kit: Any) -> None:
@@ -127,7 +128,8 @@ class KredietbankConnector(Connector):
         key = f"{ident}/{hashlib.sha256(original).hexdigest()[:16]}"
         if key not in self._refused:
             self._refused.add(key)
-            await self.dead.put(topic, original, error, key)
+            await self.dead.put_edge(topic, original, error, key, media_type="application/json",
+                                     reentry="kredietbank.pagina")
 
     async def _pull_mutaties(self) -> int:
         total = 0
@@ -158,8 +160,10 @@ class KredietbankConnector(Connector):
                 by_topic[routed.topic].append(routed.record)
             except PermanentError as exc:
                 number = item.data.get("volgnummer")
-                await self.dead.put(topic_of_mutatie(item.data), _json_bytes(item.data), exc,
-                                    f"mutatie/{number if isinstance(number, int) else '?'}")
+                await self.dead.put_edge(
+                    topic_of_mutatie(item.data), _json_bytes(item.data), exc,
+                    f"mutatie/{number if isinstance(number, int) else '?'}",
+                    media_type="application/json", reentry="kredietbank.mutatie")
         for topic, records in by_topic.items():
             await self.writer.send_many(topic, records)
         return sum(len(r) for r in by_topic.values())
@@ -202,9 +206,25 @@ class KredietbankConnector(Connector):
         except PermanentError as exc:  # InvoiceRejected names the rule; the UBL is kept whole
             log.warning("kredietbank_invoice_refused volgnummer=%d error=%s", volgnummer,
                         str(exc)[:120])
-            await self.dead.put(topics.KREDIETBANK_FACTUUR, original, exc, ident)
+            xml = original.lstrip().startswith(b"<")
+            await self.dead.put_edge(
+                topics.KREDIETBANK_FACTUUR, original, exc, ident,
+                media_type="application/xml" if xml else "application/json",
+                reentry="kredietbank.factuur" if xml else "kredietbank.factuurmelding")
             return
         await self.writer.send(topics.KREDIETBANK_FACTUUR, record)
+
+    async def reenter(self, reentry: str, original: bytes) -> list[Routed]:
+        """A re-driven mutatie or invoice through the same translation as a fresh one."""
+        now = datetime.now(UTC)
+        if reentry == "kredietbank.mutatie":
+            routed = mutatie(Reader.of("mutatie", read_json(original, what="mutatie")).data,
+                             sealer=self.sealer, received_at=now)
+            return [routed]
+        if reentry == "kredietbank.factuur":
+            invoice = parse_invoice(original, source="kredietbank/redrive")
+            return [Routed(topics.KREDIETBANK_FACTUUR, factuur(invoice, received_at=now))]
+        return await super().reenter(reentry, original)
 
     # -- push ----------------------------------------------------------------------------------
     async def _deliver(self, batch: Batch, stop: asyncio.Event) -> bool:

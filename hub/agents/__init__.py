@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
 
 from hub.agents.dead_letters import register_dead_letter_watch
@@ -11,6 +13,7 @@ from hub.agents.outbox import register_outbox_publisher
 from hub.agents.projector import register_projector
 from hub.agents.report import register_nightly_report
 from hub.agents.retention import register_retention
+from hub.agents.worker_status import register_worker_status
 from hub.runtime import Runtime
 
 
@@ -23,3 +26,9 @@ def register_agents(app: faust.App, runtime: Runtime) -> None:
     register_deadline_sweep(app, runtime)
     register_nightly_report(app, runtime)
     register_retention(app, runtime)
+    register_worker_status(app, runtime)
+
+    async def stopping(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
+        runtime.stopping.set()  # store work paused by an outage gives up, uncommitted
+
+    app.on_before_shutdown.connect(stopping)

@@ -73,6 +73,7 @@ class BatchRecorder:
                     await stored
                     await self._commit(consumer, offsets)
         finally:
+            self.runtime.stopping.set()  # a batch paused by a store outage gives up, uncommitted
             await consumer.stop()
 
     def _by_topic(self, fetched: Fetched) -> dict[str, list[RawMessage]]:

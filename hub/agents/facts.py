@@ -17,6 +17,8 @@ import faust
 import topics
 from hub.agents.batch import BatchRecorder
 from hub.agents.handler import BatchHandler, RawMessage
+from hub.agents.store_outage import OutagePolicy
+from hub.errors import StoreStopping
 from hub.runtime import Runtime
 from hub.store import OutboxMessage
 
@@ -45,8 +47,10 @@ def register_fact_agents(app: faust.App, runtime: Runtime) -> None:
 
 def _handler(runtime: Runtime, spec: topics.TopicSpec) -> BatchHandler:
     settings = runtime.settings
+    outage = OutagePolicy(quiet_attempts=settings.retry_attempts,
+                          backoff_s=settings.retry_backoff_s, stopping=runtime.stopping)
     return BatchHandler(consumer_name(spec.name), codec=runtime.codec, store=runtime.store,
-                        attempts=settings.retry_attempts, backoff_s=settings.retry_backoff_s)
+                        outage=outage)
 
 
 def consumer_name(topic: str) -> str:
@@ -68,7 +72,11 @@ def _register(app: faust.App, runtime: Runtime, spec: topics.TopicSpec) -> None:
                                      settings.batch_within_s)
         async for events in batches:
             batch = [raw_message(runtime, event.message) for event in events]
-            result = await loop.run_in_executor(runtime.store_executor, handler.handle, batch)
+            try:
+                result = await loop.run_in_executor(runtime.store_executor, handler.handle,
+                                                    batch)
+            except StoreStopping:  # stopping during a store outage: wait to be cancelled,
+                await asyncio.Event().wait()  # never ack (an agent that raises acks)
             await send_direct(app, runtime, result.unstored)
             yield len(batch)
 

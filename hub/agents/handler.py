@@ -2,10 +2,16 @@
 
 Principles 2 and 4 of ARCHITECTURE.md live here and nowhere else. A batch of raw messages is
 decoded; the good ones are written with their inbox rows in ONE store transaction, the refused ones
-become dead letters written to the outbox in that same transaction. Transient store errors are
-retried with growing delays; a batch that fails for another reason is split until the message at
-fault is isolated and dead-lettered alone, so one poison message never blocks its neighbours.
-``handle`` never raises: Faust acks a message when an agent raises, which would lose it.
+become dead letters, recorded in the store's ``dead_letter`` table and its outbox (for their
+dead-letter topic) in that same transaction. A store outage (full disk, read-only file, a lock
+held too long) is not a bad message: the batch waits, retried with growing delays, until the
+store takes it (``store_outage.OutagePolicy``): nothing is dead-lettered for it. A batch that
+fails for another reason is split until the message at fault is isolated and dead-lettered
+alone, so one poison message never blocks its neighbours. ``handle`` never raises (Faust acks
+a message when an agent raises, which would lose it), except ``StoreStopping`` when the worker
+stops during an outage: then the batch is not committed and is read again after the restart.
+A message carrying the ``hub-redrive-of`` header is the re-drive of that dead letter: stored,
+it resolves the letter; refused again, its new letter marks the old one failed-again.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import topics
+from hub.agents.store_outage import OutagePolicy
 from hub.codec import AvroCodec
 from hub.errors import BadMessage, InvalidField, PermanentError, TransientError
 from hub.privacy import redact
@@ -26,6 +33,7 @@ from hub.store import BatchOutcome, InboundMessage, OutboxMessage, Refusal, Stor
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "hub-attempts"
+REDRIVE_HEADER = "hub-redrive-of"
 KEY_SCHEMA = "nl.inburgering.hub.CaseKey"
 DEAD_LETTER_SCHEMA = "nl.inburgering.hub.DeadLetter"
 
@@ -73,14 +81,14 @@ class BatchHandler:
 
     def __init__(self, consumer: str, *, codec: AvroCodec, store: Store, check: Check | None = None,
                  attempts: int = 5, backoff_s: float = 0.2,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] | None = None,
+                 outage: OutagePolicy | None = None) -> None:
         self.consumer = consumer
         self._codec = codec
         self._store = store
         self._check = check
-        self._attempts = attempts
-        self._backoff_s = backoff_s
-        self._sleep = sleep
+        self.outage = outage or OutagePolicy(quiet_attempts=attempts, backoff_s=backoff_s,
+                                             sleep=sleep)
 
     def handle(self, batch: Sequence[RawMessage]) -> HandleResult:
         """Process one batch; never raises."""
@@ -119,7 +127,8 @@ class BatchHandler:
             raise InvalidField("case_ref", "differs from the message key")
         return InboundMessage(topic=raw.topic, partition=raw.partition, offset=raw.offset,
                               message_id=str(record["message_id"]),
-                              case_ref=str(record["case_ref"]), kind=name, record=record)
+                              case_ref=str(record["case_ref"]), kind=name, record=record,
+                              redrive_of=_redrive_of(raw))
 
     def _decode_key(self, data: bytes | None) -> dict[str, Any]:
         try:
@@ -133,14 +142,10 @@ class BatchHandler:
     def _commit(self, accepted: list[InboundMessage], refused: list[Refusal],
                 sources: dict[str, RawMessage], unstored: list[OutboxMessage]) -> BatchOutcome:
         try:
-            return self._with_retry(lambda: self._store.record_batch(self.consumer, accepted,
-                                                                     refused))
-        except TransientError as exc:
-            log.error("store_unavailable consumer=%s messages=%d error=%s", self.consumer,
-                      len(accepted) + len(refused), type(exc).__name__)
-            failed = [self._refusal(sources[_position(m)], exc, self._attempts) for m in accepted]
-            unstored.extend(r.dead_letter for r in [*refused, *failed])
-            return BatchOutcome(0, 0, len(unstored), 0)
+            return self.outage.run(self.consumer, lambda: self._store.record_batch(
+                self.consumer, accepted, refused))
+        except TransientError:
+            raise  # only StoreStopping leaves the outage loop: the batch stays uncommitted
         except Exception as exc:
             return self._isolate(accepted, refused, sources, unstored, exc)
 
@@ -162,19 +167,8 @@ class BatchHandler:
         second = self._commit(accepted[half:], [], sources, unstored)
         return BatchOutcome(*(a + b for a, b in zip(_fields(first), _fields(second), strict=True)))
 
-    def _with_retry(self, action: Callable[[], BatchOutcome]) -> BatchOutcome:
-        for attempt in range(1, self._attempts + 1):
-            try:
-                return action()
-            except TransientError:
-                if attempt == self._attempts:
-                    raise
-                log.warning("store_retry consumer=%s attempt=%d", self.consumer, attempt)
-                self._sleep(self._backoff_s * 2 ** (attempt - 1))
-        raise AssertionError("unreachable")
-
-    def _refusal(self, raw: RawMessage, exc: Exception, attempts: int | None = None) -> Refusal:
-        tries = attempts if attempts is not None else _attempts(raw) + 1
+    def _refusal(self, raw: RawMessage, exc: Exception) -> Refusal:
+        tries = _attempts(raw) + 1
         error = redact(str(exc))[:500] or type(exc).__name__
         log.warning("dead_lettered consumer=%s position=%s error_type=%s", self.consumer,
                     raw.position, type(exc).__name__)
@@ -186,7 +180,7 @@ class BatchHandler:
             "source_offset": raw.offset, "original_key": raw.key,
             "original_value": raw.value or b"", "original_message_id": message_id,
             "error_type": type(exc).__name__, "error_message": error, "attempts": tries,
-            "failed_at": datetime.now(UTC),
+            "failed_at": datetime.now(UTC), "redrive_of": _redrive_of(raw),
         }
         dead = OutboxMessage(
             message_id=record["message_id"], topic=topics.dead_letter_of(raw.topic),
@@ -194,7 +188,9 @@ class BatchHandler:
             value=self._codec.encode(DEAD_LETTER_SCHEMA, record))
         return Refusal(topic=raw.topic, partition=raw.partition, offset=raw.offset,
                        error_type=type(exc).__name__, error_message=error, attempts=tries,
-                       dead_letter=dead)
+                       dead_letter=dead, case_ref=case_ref, original_key=raw.key,
+                       original_value=raw.value or b"", original_message_id=message_id,
+                       redrive_of=_redrive_of(raw))
 
     def _peek(self, raw: RawMessage) -> tuple[str, str | None]:
         """Best-effort case reference and message id of a refused message."""
@@ -207,6 +203,14 @@ class BatchHandler:
             return str(self._codec.decode(raw.key)[1].get("case_ref") or ""), None
         except PermanentError:
             return "", None
+
+
+def _redrive_of(raw: RawMessage) -> str | None:
+    value = raw.headers.get(REDRIVE_HEADER)
+    try:
+        return value.decode("utf-8")[:400] or None if value else None
+    except UnicodeDecodeError:
+        return None
 
 
 def _attempts(raw: RawMessage) -> int:

@@ -1,6 +1,7 @@
 """The console's JSON API under ``/api/`` (authentication is done by ``web.guard``).
 
-Reads are open to every role. Re-drives need ``operator``; unmasking a BSN needs ``admin``
+Reads are open to every role (dead letters: ``dead_letter_view``). Re-drives need ``operator``;
+unmasking a BSN needs ``admin``
 and a reason, and is audited with how many BSNs were shown (never the BSNs themselves).
 Case lookups are audited too: who saw which case, when (DOMAIN R23); so is every request
 refused for its role (``console.refused``, a security event in BIO terms). Errors are JSON
@@ -16,12 +17,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 import topics
-from hub.console import store_reads
 from hub.console.auth import User
 from hub.console.masking import count_bsns, decode_masked, masked, unmask
-from hub.console.redrive import check_reason, redrive, select_letters
-from hub.console.sampler import DeadLetterEntry, iso
-from hub.errors import ConfigurationError, HubError
+from hub.console.redrive import check_reason
+from hub.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from hub.console.context import ConsoleContext
@@ -113,93 +112,6 @@ async def topic_messages(request: web.Request) -> web.Response:
     return web.json_response({"topic": name, "messages": rows})
 
 
-Position = tuple[Any, Any, Any]
-
-
-def origins(history: dict[str, list[dict[str, Any]]]) -> dict[Position, str]:
-    """Where each re-drive put its message (topic, partition, offset) -> re-driven letter."""
-    return {(run["to"].get("topic"), run["to"].get("partition"), run["to"].get("offset")): letter
-            for letter, runs in history.items() for run in runs if run["to"]}
-
-
-def letter_row(ctx: ConsoleContext, entry: DeadLetterEntry,
-               history: dict[str, list[dict[str, Any]]],
-               index: dict[Position, str] | None = None) -> dict[str, Any]:
-    """A dead letter for the list: error, source, its re-drives with their fate, and the dead
-    letter it is the re-drive of (``redriven_from``) when it failed again after one."""
-    rec = entry.record
-    runs = history.get(entry.id, [])
-    index = origins(history) if index is None else index
-    came_from = index.get((rec["source_topic"], rec["source_partition"], rec["source_offset"]))
-    status = "dead"
-    if runs and runs[-1]["to"]:
-        status = store_reads.fate(ctx.engine, str(rec["consumer"]), runs[-1]["to"],
-                                  rec.get("original_message_id"))
-    return {"id": entry.id, "dead_letter_topic": entry.dlt, "partition": entry.partition,
-            "offset": entry.offset, "case_ref": rec["case_ref"], "consumer": rec["consumer"],
-            "source_topic": rec["source_topic"], "source_partition": rec["source_partition"],
-            "source_offset": rec["source_offset"], "error_type": rec["error_type"],
-            "error_message": masked(rec["error_message"]), "attempts": rec["attempts"],
-            "failed_at": iso(rec["failed_at"]), "status": status, "redriven_from": came_from,
-            "redrives": [{**run, "at": iso(run["at"])} for run in runs]}
-
-
-async def letters_view(ctx: ConsoleContext, topic: str | None = None) -> list[dict[str, Any]]:
-    """Every dead letter (optionally of one source topic), newest first."""
-    entries = list((await ctx.sampler.poll_letters()).values())
-    history = await asyncio.to_thread(store_reads.redrives, ctx.engine)
-    index = origins(history)
-    rows = await asyncio.to_thread(lambda: [letter_row(ctx, e, history, index) for e in entries
-                                            if topic in (None, e.record["source_topic"])])
-    return sorted(rows, key=lambda r: r["failed_at"] or "", reverse=True)
-
-
-@routes.get("/api/dead-letters")
-async def dead_letters(request: web.Request) -> web.Response:
-    """Dead letters with error, source and re-drive status."""
-    ctx = _ctx(request)
-    return web.json_response({"dead_letters": await letters_view(ctx, request.query.get("topic"))})
-
-
-@routes.get("/api/dead-letters/one")
-async def dead_letter(request: web.Request) -> web.Response:
-    """One dead letter with its original message decoded and masked."""
-    ctx = _ctx(request)
-    entry = (await ctx.sampler.poll_letters()).get(request.query.get("id", ""))
-    if entry is None:
-        raise _error(web.HTTPNotFound, "no such dead letter")
-    history = await asyncio.to_thread(store_reads.redrives, ctx.engine)
-    row = await asyncio.to_thread(letter_row, ctx, entry, history)
-    row["original_key"] = decode_masked(ctx.runtime.codec, entry.record.get("original_key"))
-    row["original_value"] = decode_masked(ctx.runtime.codec, entry.record["original_value"])
-    return web.json_response(row)
-
-
-@routes.post("/api/dead-letters/redrive")
-async def redrive_letters(request: web.Request) -> web.Response:
-    """Re-drive one, several, a topic's or all dead letters; operators and admins only."""
-    body = await read_json(request)
-    user = await _require(request, "operator", "dead_letter", ",".join(
-        map(str, body.get("ids") or ())) or str(body.get("topic") or "all"))
-    ctx = _ctx(request)
-    try:
-        reason = check_reason(body.get("reason"))
-        letters = await ctx.sampler.poll_letters()
-        history = await asyncio.to_thread(store_reads.redrives, ctx.engine)
-        chosen = select_letters(letters.values(), ids=list(body.get("ids") or ()),
-                                topic=body.get("topic"), every=bool(body.get("all")),
-                                redriven=history,
-                                include_redriven=bool(body.get("include_redriven")))
-        done = await asyncio.to_thread(
-            redrive, chosen, reason=reason, actor=f"console:{user.name}",
-            bootstrap=ctx.hub.kafka_bootstrap, suffix=ctx.hub.topic_suffix, store=ctx.store)
-    except ConfigurationError as exc:
-        return web.json_response({"error": str(exc)}, status=400)
-    except HubError as exc:
-        return web.json_response({"error": str(exc)}, status=503)
-    return web.json_response({"redriven": [vars(d) for d in done]})
-
-
 @routes.get("/api/cases/{case_ref}")
 async def case_lookup(request: web.Request) -> web.Response:
     """The case view and its facts, masked; the lookup is audited."""
@@ -240,5 +152,8 @@ async def case_unmask(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    """Register the API routes."""
+    """Register the API routes (the dead-letter ones too)."""
+    from hub.console import dead_letter_view
+
     app.add_routes(routes)
+    dead_letter_view.add_routes(app)

@@ -7,7 +7,6 @@ actor (``cli:<user>``); its output masks personal data like the console does.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import logging
 import sys
@@ -16,17 +15,16 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from hub.console.config import console_settings
+from hub.console.dlq_cli import dlq_app
 from hub.settings import from_env
 
 T = TypeVar("T")
 out = Console(width=200)
 err = Console(stderr=True)  # progress and status go to stderr, results to stdout
 users_app = typer.Typer(help="Console accounts (viewer, operator, admin).", no_args_is_help=True)
-dlq_app = typer.Typer(help="Dead letters: list, show, re-drive.", no_args_is_help=True)
 
 
 def _with_context(work: Callable[[Any], Awaitable[T]], doing: str = "reading the broker") -> T:
@@ -162,96 +160,6 @@ def _by_group(rows: list[Any], suffix: str) -> list[dict[str, Any]]:
         for group, parts in sorted(groups.items())]
 
 
-@dlq_app.command("list")
-def dlq_list(topic: str = typer.Option(None, help="Only dead letters of this source topic."),
-             as_json: bool = typer.Option(False, "--json", help="One JSON document.")) -> None:
-    """Dead letters with their error, source, attempts and re-drive status."""
-    from hub.console.api import letters_view
-
-    rows = _with_context(lambda ctx: letters_view(ctx, topic), "reading the dead letters")
-    if as_json:
-        print(json.dumps(rows, indent=2, default=str))
-        return
-    table = Table("error", "attempts", "failed at", "status")
-    table.add_column("source", no_wrap=True)
-    table.add_column("id", no_wrap=True)  # whole: it is what `dlq show|redrive` take
-    for r in rows:
-        table.add_row(f"{r['error_type']}: {r['error_message']}"[:60], str(r["attempts"]),
-                      (r["failed_at"] or "")[:19], r["status"],
-                      f"{r['source_topic']}/{r['source_partition']}/{r['source_offset']}",
-                      r["id"])
-    out.print(table)
-    out.print(f"{len(rows)} dead letter(s)")
-
-
-@dlq_app.command("show")
-def dlq_show(letter_id: str) -> None:
-    """One dead letter with its original message decoded and masked (JSON)."""
-    from hub.console.api import letter_row
-    from hub.console.masking import decode_masked
-    from hub.console.store_reads import redrives
-
-    async def work(ctx: Any) -> dict[str, Any] | None:
-        entry = (await ctx.sampler.poll_letters()).get(letter_id)
-        if entry is None:
-            return None
-        row = letter_row(ctx, entry, redrives(ctx.engine))
-        row["original_key"] = decode_masked(ctx.runtime.codec, entry.record.get("original_key"))
-        row["original_value"] = decode_masked(ctx.runtime.codec, entry.record["original_value"])
-        return row
-
-    row = _with_context(work, "reading the dead letters")
-    if row is None:
-        err.print(f"error: no dead letter {letter_id} (see `hub dlq list`)")
-        raise typer.Exit(1)
-    print(json.dumps(row, indent=2, default=str))
-
-
-@dlq_app.command("redrive")
-def dlq_redrive(ids: list[str] = typer.Argument(None, help="Dead-letter ids (see dlq list)."),
-                reason: str = typer.Option(..., help="Why (mandatory; goes to the audit log)."),
-                every: bool = typer.Option(False, "--all", help="Every dead letter."),
-                topic: str = typer.Option(None, help="Every dead letter of this source topic."),
-                include_redriven: bool = typer.Option(False, help="Also those re-driven before."),
-                dry_run: bool = typer.Option(False, help="Only list what would be re-driven.")
-                ) -> None:
-    """Send dead letters back to their source topic; each re-drive is audited.
-
-    A bulk selection (``--all``, ``--topic``) skips dead letters re-driven before unless
-    ``--include-redriven``; ids named explicitly are always taken.
-    """
-    from hub.console.redrive import check_reason, check_selection, redrive, select_letters
-    from hub.console.store_reads import redrives
-
-    check_reason(reason)
-    check_selection(ids or (), topic, every)
-    actor = f"cli:{getpass.getuser()}"
-
-    async def work(ctx: Any) -> list[Any]:
-        with err.status("reading the dead letters ..."):
-            letters = await ctx.sampler.poll_letters()
-        chosen = select_letters(letters.values(), ids=ids or (), topic=topic, every=every,
-                                redriven=redrives(ctx.engine),
-                                include_redriven=include_redriven)
-        if dry_run:
-            return chosen
-        with Progress(console=err, transient=True) as progress:
-            task = progress.add_task("re-driving", total=len(chosen))
-            return redrive(chosen, reason=reason, actor=actor, bootstrap=ctx.hub.kafka_bootstrap,
-                           suffix=ctx.hub.topic_suffix, store=ctx.store,
-                           on_sent=lambda _: progress.advance(task))
-
-    results = _with_context(work)
-    for done in results:
-        if dry_run:
-            out.print(f"would re-drive {done.id} -> {done.record['source_topic']}")
-        else:
-            out.print(f"re-driven {done.dead_letter} -> "
-                      f"{done.topic}/{done.partition}/{done.offset}")
-    verb = "would be re-driven (dry run)" if dry_run else "re-driven, each audited"
-    out.print(f"{len(results)} dead letter(s) {verb}")
-
-
 def register(app: typer.Typer) -> None:
     """Add the operator commands to the ``hub`` command."""
     from hub.console.tail import topics_tail
@@ -259,7 +167,7 @@ def register(app: typer.Typer) -> None:
     app.command("console")(console)
     app.command("lag")(lag)
     app.add_typer(users_app, name="users")
-    app.add_typer(dlq_app, name="dlq")
+    app.add_typer(dlq_app, name="dlq")  # hub.console.dlq_cli
     for group in app.registered_groups:
         if group.name == "topics" and group.typer_instance is not None:
             group.typer_instance.command("tail")(topics_tail)

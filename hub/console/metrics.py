@@ -3,13 +3,16 @@
 ``/metrics`` is served to a logged-in console user, or to a scraper presenting
 ``Authorization: Bearer <HUB_CONSOLE_METRICS_TOKEN>`` when that setting is non-empty.
 
-Counters are taken from the broker (end offsets, committed offsets), so they survive console
-restarts: ``hub_topic_messages_in_total`` per topic, ``hub_topic_messages_consumed_total``
-per topic and group, ``hub_dead_letters_total`` per source topic, and the gauges
+Counters are taken from the broker (end offsets, committed offsets) and the store, so they
+survive console restarts: ``hub_topic_messages_in_total`` per topic,
+``hub_topic_messages_consumed_total`` per topic and group, ``hub_dead_letters_total`` per
+source topic (every letter the store holds); gauges: ``hub_dead_letters_by_status`` per source
+topic, error type and status (from the store: they survive a broker restart),
 ``hub_consumer_group_lag`` per group, topic and partition, ``hub_agent_stalled`` and
 ``hub_agent_last_processed_timestamp_seconds``, ``hub_connector_up`` (healthy and still
-reporting). ``hub_agent_processing_latency_seconds`` is a
-histogram per agent of the time from a record's ``produced_at`` to its fact being stored.
+reporting; ``connector="hub-worker"`` is the worker, 0 while its store is out).
+``hub_agent_processing_latency_seconds`` is a histogram per agent of the time from a record's
+``produced_at`` to its fact being stored.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ class SnapshotCollector(Collector):
         if snap is None:
             return
         yield from (self._topics(snap), self._consumed(snap), self._lag(snap),
-                    self._dead(snap), *self._agents(snap), self._connectors(snap))
+                    *self._dead(snap), *self._agents(snap), self._connectors(snap))
 
     @staticmethod
     def _topics(snap: dict[str, Any]) -> Metric:
@@ -71,12 +74,17 @@ class SnapshotCollector(Collector):
         return family
 
     @staticmethod
-    def _dead(snap: dict[str, Any]) -> Metric:
-        family = CounterMetricFamily("hub_dead_letters", "Dead letters per source topic.",
-                                     labels=["topic"])
+    def _dead(snap: dict[str, Any]) -> tuple[Metric, Metric]:
+        total = CounterMetricFamily("hub_dead_letters", "Dead letters per source topic "
+                                    "(every status, from the store).", labels=["topic"])
         for topic, count in sorted(snap["dead_letters"].items()):
-            family.add_metric([topic], count)
-        return family
+            total.add_metric([topic], count)
+        now = GaugeMetricFamily("hub_dead_letters_by_status", "Dead letters per source topic, "
+                                "error type and status, from the store.",
+                                labels=["topic", "error_type", "status"])
+        for row in snap.get("dead_letter_counts", []):
+            now.add_metric([row["topic"], row["error_type"], row["status"]], row["count"])
+        return total, now
 
     @staticmethod
     def _agents(snap: dict[str, Any]) -> tuple[Metric, Metric]:

@@ -2,9 +2,10 @@
 
 A snapshot is plain JSON-ready data. Rates come from the difference between two snapshots;
 an agent is stalled when its topic has lag and no group offset on it moved for
-``stall_after_s`` (only the hub worker's groups count for an agent). Dead letters and
-connector statuses are followed incrementally from their topics (both are small) and kept in
-memory; a connector whose last status is older than ``silent_after_s`` is shown ``silent``
+``stall_after_s`` (only the hub worker's groups count for an agent). Dead letters are counted
+in the store (their source of truth, ``hub.store.dead_letters``). Connector statuses (the
+worker's own, ``hub-worker``, among them) are followed incrementally from their topic and kept
+in memory; a connector whose last status is older than ``silent_after_s`` is shown ``silent``
 (its host stopped reporting, whatever it said last). Everything else is asked per snapshot.
 """
 
@@ -25,6 +26,7 @@ from hub.console import store_reads
 from hub.console.kafka_views import KafkaViews, PartitionLag, drain
 from hub.console.masking import masked
 from hub.errors import PermanentError
+from hub.store.dead_letters import letter_counts
 
 Json = dict[str, Any]
 
@@ -39,21 +41,6 @@ def worker_groups(suffix: str) -> frozenset[str]:
 def iso(value: datetime | None) -> str | None:
     """ISO 8601 text or None."""
     return None if value is None else value.isoformat()
-
-
-@dataclass
-class DeadLetterEntry:
-    """A dead letter as read from its topic, with where it sits there."""
-
-    dlt: str
-    partition: int
-    offset: int
-    record: Json
-
-    @property
-    def id(self) -> str:
-        """The DeadLetter's own stable message id."""
-        return str(self.record["message_id"])
 
 
 class Follower:
@@ -92,7 +79,7 @@ class Follower:
 
 @dataclass
 class Sampler:
-    """Builds snapshots; keeps dead letters, connector statuses and offset history."""
+    """Builds snapshots; keeps connector statuses and offset history."""
 
     views: KafkaViews
     codec: AvroCodec
@@ -103,7 +90,6 @@ class Sampler:
     silent_after_s: float = 60.0
     on_latency: Callable[[str, float], None] = lambda agent, seconds: None
     clock: Callable[[], float] = time.monotonic  # seconds; tests pass their own
-    letters: dict[str, DeadLetterEntry] = field(default_factory=dict)
     connectors: dict[str, Json] = field(default_factory=dict)
     last: Json | None = None
     _last_at: float = 0.0
@@ -111,7 +97,6 @@ class Sampler:
     _prev_ends: dict[str, tuple[int, float]] = field(default_factory=dict)
     _fact_id: int = -1
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _dlt: Follower | None = None
     _status: Follower | None = None
 
     def physical(self, name: str) -> str:
@@ -129,20 +114,6 @@ class Sampler:
                 self.last = await self._take()
                 self._last_at = self.clock()
             return self.last
-
-    async def poll_letters(self) -> dict[str, DeadLetterEntry]:
-        """Dead letters read so far, after reading whatever arrived."""
-        if self._dlt is None:
-            names = [self.physical(s.name) for s in topics.TOPICS if s.direction == "dead-letter"]
-            self._dlt = Follower(self.bootstrap, names)
-        for rec in await self._dlt.poll(self.views):
-            try:
-                _, letter = self.codec.decode(rec.value)
-            except PermanentError:
-                continue
-            entry = DeadLetterEntry(self.logical(rec.topic), rec.partition, rec.offset, letter)
-            self.letters[entry.id] = entry
-        return self.letters
 
     async def _poll_connectors(self) -> None:
         if self._status is None:
@@ -177,7 +148,7 @@ class Sampler:
         lags: list[PartitionLag] = []
         for group in await self.views.groups():
             lags += await self.views.group_lag(group, offsets)
-        await self.poll_letters()
+        letters = await asyncio.to_thread(letter_counts, self.engine)
         await self._poll_connectors()
         self._observe_latency()
         topic_rows = self._topics(specs, offsets, mono)
@@ -185,7 +156,9 @@ class Sampler:
         return {"at": now.isoformat(), "topics": topic_rows, "groups": groups,
                 "agents": self._agents(lags, mono, now),
                 "connectors": self._connectors(now),
-                "dead_letters": self._letter_counts()}
+                "dead_letters": _per_topic(letters),
+                "dead_letter_counts": [{"topic": t, "error_type": e, "status": st, "count": n}
+                                       for t, e, st, n in letters]}
 
     def _topics(self, specs: dict[str, topics.TopicSpec], offsets: dict[TopicPartition, Any],
                 mono: float) -> list[Json]:
@@ -244,13 +217,6 @@ class Sampler:
                          "stalled": any(self._stalled(r, mono) for r in mine)})
         return rows
 
-    def _letter_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for entry in self.letters.values():
-            source = str(entry.record["source_topic"])
-            counts[source] = counts.get(source, 0) + 1
-        return counts
-
     def _observe_latency(self) -> None:
         self._fact_id, found = store_reads.new_latencies(self.engine, self._fact_id)
         for topic, seconds in found:
@@ -258,6 +224,13 @@ class Sampler:
 
     async def close(self) -> None:
         """Disconnect the followers."""
-        for follower in (self._dlt, self._status):
-            if follower is not None:
-                await follower.close()
+        if self._status is not None:
+            await self._status.close()
+
+
+def _per_topic(rows: list[tuple[str, str, str, int]]) -> dict[str, int]:
+    """Dead letters per source topic (every status)."""
+    found: dict[str, int] = {}
+    for topic, _, _, count in rows:
+        found[topic] = found.get(topic, 0) + count
+    return found

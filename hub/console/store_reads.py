@@ -1,22 +1,20 @@
 """Read-only questions the console asks the case store's tables (it never writes them here).
 
 Writes go through ``Store`` (``Store.audit``); these reads cover what ``Store`` has no method
-for: agent activity from the inbox, processing latency from facts, re-drive history from the
-audit trail and what became of each re-driven message.
+for: agent activity from the inbox and processing latency from facts. Dead letters have their
+own reads in ``hub.store.dead_letters``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Engine, Integer, and_, func, or_, select
+from sqlalchemy import Engine, Integer, func, select
 
 from hub.store import models as m
 from hub.store.engine import transaction
 
-REDRIVE_ACTION = "dead_letter.redrive"
 DEAD_LETTERED = "dead_lettered"
 
 
@@ -62,35 +60,3 @@ def new_latencies(engine: Engine, after_id: int, limit: int = 5000
             seconds = (recorded - (aware(produced) or recorded)).total_seconds()
             found.append((row.source_topic, max(0.0, seconds)))
     return (rows[-1].id if rows else after_id), found
-
-
-def redrives(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    """Audit rows of re-drives by dead-letter id, oldest first."""
-    a = m.audit.c
-    with transaction(engine, write=False) as conn:
-        rows = conn.execute(select(a.at, a.actor, a.entity_id, a.new, a.reason)
-                            .where(a.action == REDRIVE_ACTION).order_by(a.id)).all()
-    found: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        found.setdefault(row.entity_id, []).append({
-            "at": aware(row.at), "actor": row.actor, "reason": row.reason,
-            "to": row.new if isinstance(row.new, dict) else None})
-    return found
-
-
-def fate(engine: Engine, consumer: str, to: dict[str, Any], message_id: str | None) -> str:
-    """What became of a re-driven message: processed, failed again, or pending."""
-    i = m.inbox.c
-    position = and_(i.source_topic == to.get("topic"), i.source_partition == to.get("partition"),
-                    i.source_offset == to.get("offset"))
-    match = position if not message_id else or_(position, i.message_key == message_id)
-    with transaction(engine, write=False) as conn:
-        outcome = conn.scalar(select(i.outcome).where(i.consumer == consumer, match)
-                              .order_by(i.processed_at.desc()).limit(1))
-        stored = bool(message_id) and conn.scalar(
-            select(func.count()).select_from(m.fact).where(m.fact.c.message_id == message_id))
-    if stored:
-        return "processed"
-    if outcome is None:
-        return "pending"
-    return "failed again" if outcome == DEAD_LETTERED else "processed"

@@ -209,10 +209,17 @@ async def page(request: web.Request) -> web.Response:
     return web.Response(text=(_STATIC / "index.html").read_text(), content_type="text/html")
 
 
+async def letter_page(request: web.Request) -> web.Response:
+    """One dead letter's detail and actions (after login; ``?id=<letter id>``)."""
+    return web.Response(text=(_STATIC / "dead-letter.html").read_text(),
+                        content_type="text/html")
+
+
 async def static(request: web.Request) -> web.Response:
     """The console's script and style sheet (after login)."""
     name = request.match_info["name"]
-    kinds = {"app.js": "application/javascript", "style.css": "text/css"}
+    kinds = {"app.js": "application/javascript", "dead-letter.js": "application/javascript",
+             "style.css": "text/css"}
     if name not in kinds:
         raise web.HTTPNotFound()
     return web.Response(text=(_STATIC / name).read_text(), content_type=kinds[name])
@@ -230,6 +237,7 @@ def make_app(ctx: ConsoleContext) -> web.Application:
     app.router.add_post("/api/logout", logout)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/", page)
+    app.router.add_get("/dead-letter", letter_page)
     app.router.add_get("/static/{name}", static)
     api.add_routes(app)
     app.on_startup.append(_start_sampling)

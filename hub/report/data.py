@@ -22,6 +22,7 @@ from hub.report.payments import Payment
 from hub.report.sections import CaseFlags, as_day
 from hub.store import Fact
 from hub.store import models as m
+from hub.store.dead_letters import PENDING, REDRIVEN
 from hub.store.engine import make_engine, transaction
 from hub.store.sql import bytewise
 
@@ -134,17 +135,15 @@ def last_heard(conn: Connection) -> dict[str, date]:
     return heard
 
 
-OPEN_LETTERS = ("pending", "redriven")  # a dead letter still to deal with (issue 18's status)
+OPEN_LETTERS = (PENDING, REDRIVEN)  # a dead letter still to deal with (hub.store.dead_letters)
 
 
 def dead_letter_groups(conn: Connection) -> list[Refusals]:
-    """Per source topic the dead letters in the store: count, the oldest, error types. Where
-    the table has a ``status`` (issue 18) only open letters count (pending or re-driven and
-    not back yet); before that every row is open."""
+    """Per source topic the open dead letters in the store (pending, or re-driven and not back
+    yet): count, the oldest, error types."""
     d = m.dead_letter.c
-    stmt = select(d.source_topic, d.error_type, func.count(), func.min(d.created_at))
-    if "status" in d:
-        stmt = stmt.where(d.status.in_(OPEN_LETTERS))
+    stmt = select(d.source_topic, d.error_type, func.count(), func.min(d.failed_at)).where(
+        d.status.in_(OPEN_LETTERS))
     groups: dict[str, tuple[int, date | None, Counter[str]]] = {}
     for topic, error, count, oldest in conn.execute(stmt.group_by(d.source_topic,
                                                                    d.error_type)):

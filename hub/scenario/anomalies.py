@@ -65,6 +65,7 @@ EDGE_KINDS: dict[str, tuple[str, ...]] = {
     "ongeldig-bsn": ("duo", "isam", "isi", "taalaanbieder"),
     "bestand-onleesbaar": ("taalaanbieder-xml", "taalaanbieder-csv", "taalaanbieder-ubl",
                            "financieel", "kredietbank", "isi"),
+    "veld-ongeldig": ("isam",),
 }
 
 # What each kind is expected to produce, for the ground truth's readers.
@@ -103,6 +104,8 @@ EXPECTED: dict[str, str] = {
                               "invoices are approved (taalaanbieder FORMAT §6, R13 applies)",
     "ongeldig-bsn": "refused at the connector edge (R20): dead letter, quarantine or reject",
     "bestand-onleesbaar": "refused whole: quarantined, dead-lettered or rejected with the rule",
+    "veld-ongeldig": "a valid BSN in a payload refused for another field: dead-lettered with "
+                     "the partner's payload sealed (never the BSN in plaintext on a topic)",
 }
 
 

@@ -31,7 +31,7 @@ from hub.scenario.isam import IsamWriter
 from hub.scenario.isi import IsiWriter
 from hub.scenario.kredietbank import KredietbankWriter
 from hub.scenario.model import FORMAT, MIN_START_YEAR, SCHOOLS, Case, Params
-from hub.scenario.people import gemeente_weights, gemeenten, invalid_bsn
+from hub.scenario.people import bsn_for, gemeente_weights, gemeenten, invalid_bsn
 from hub.scenario.pib import PibWriter
 from hub.scenario.schools import SchoolReports, csv_line, inbox
 from hub.scenario.streams import Appender
@@ -164,6 +164,12 @@ def _edges(p: Params, w: Writers, gemeente: str) -> None:
                     koppeldatum=day, azc=None)
     truth.edge("dead_letters", aid, partner="isam", topic=topics.ISAM_KOPPELING_GEMEENTE,
                bevat="koppeling.bsn")
+    aid = truth.anomaly("veld-ongeldig", None, "isam", "koppeling with a valid BSN and a "
+                        "gemeentecode that is no CBS code")
+    w.isam.resource("X2", bsn_for(p.seed, n + 4), "koppeling", day, gemeentecode="99",
+                    koppeldatum=day, azc=None)
+    truth.edge("dead_letters", aid, partner="isam", topic=topics.ISAM_KOPPELING_GEMEENTE,
+               bevat="koppeling.gemeentecode")
     aid = truth.anomaly("ongeldig-bsn", None, "isi", "PERSOON row with a bad BSN")
     line = w.isi.row(("PERSOON", invalid_bsn(p.seed, n + 2), "", "WI2013", "GEZINSMIGRANT",
                       "2020-03-01"))

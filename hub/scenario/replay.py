@@ -28,12 +28,11 @@ from connectors.isi.importer import import_file
 from connectors.kit.supervisor import Supervisor
 from hub.broker import free_port, port_in_use
 from hub.console.kafka_views import KafkaViews
-from hub.console.sampler import Follower
-from hub.errors import ConfigurationError, PermanentError
+from hub.errors import ConfigurationError
 from hub.kafka_admin import apply_topics
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
-from hub.scenario.collect import quarantined, rejects
+from hub.scenario.collect import letter_ids, quarantined, rejects, stored_letters
 from hub.scenario.lag import followers, total_lag
 from hub.scenario.partners import Partners
 from hub.settings import Settings
@@ -227,21 +226,7 @@ async def _collect(runtime: Runtime, views: KafkaViews, work: Path) -> RunResult
         if o.messages:
             name = runtime.logical(tp.topic)
             counts[name] = counts.get(name, 0) + o.messages
-    follower = Follower(runtime.settings.kafka_bootstrap, [
-        runtime.physical(s.name) for s in topics.TOPICS if s.direction == "dead-letter"])
-    letters = []
-    try:
-        for record in await follower.poll(views):
-            try:
-                _, letter = runtime.codec.decode(record.value)
-            except PermanentError:
-                letter = {"source_topic": runtime.logical(record.topic), "error_type": "?"}
-            letters.append({"id": letter.get("message_id"), "source_topic": letter["source_topic"],
-                            "consumer": letter.get("consumer"),
-                            "error_type": letter.get("error_type"),
-                            "error_message": letter.get("error_message", "")})
-    finally:
-        await follower.close()
+    letters = await stored_letters(runtime, await letter_ids(runtime, views))
     store = runtime.store
     result = RunResult(dict(sorted(counts.items())), letters, quarantined(work), rejects(work),
                        {t: store.count(t) for t in ("fact", "case_view", "dead_letter", "outbox")},

@@ -7,6 +7,8 @@
     models.py    tables (typed SQLAlchemy models); migrations/ creates them (Alembic)
     engine.py    engines, transactions, database errors -> StoreBusy
     batch.py     record_batch: inbox + facts + dead letters in one transaction
+    dead_letters.py       dead letters: statuses, kinds and the reads (CLI, console, metrics)
+    dead_letter_writes.py recording letters and their status changes (audited)
     views.py     re-projection, audit rows and emitted messages per changed view
     cache.py     decoded facts kept between batches (facts never change)
     outbox.py    outbox writes and publisher bookkeeping
@@ -20,6 +22,7 @@ from hub.store.records import (
     Emitter,
     Fact,
     InboundMessage,
+    NewDeadLetter,
     OutboxMessage,
     OutboxRow,
     Projection,
@@ -34,6 +37,7 @@ __all__ = [
     "Emitter",
     "Fact",
     "InboundMessage",
+    "NewDeadLetter",
     "OutboxMessage",
     "OutboxRow",
     "Projection",

@@ -17,8 +17,16 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 
 from hub.store import models as m
+from hub.store.dead_letter_writes import insert_letters, settle
 from hub.store.outbox import insert_outbox
-from hub.store.records import BatchOutcome, Fact, InboundMessage, OutboxMessage, Refusal
+from hub.store.records import (
+    BatchOutcome,
+    Fact,
+    InboundMessage,
+    NewDeadLetter,
+    OutboxMessage,
+    Refusal,
+)
 from hub.store.sql import upsert_insert
 from hub.store.views import Rules, mark_dirty, refresh
 
@@ -53,6 +61,9 @@ def record_batch(
         mark_dirty(conn, touched, now)
         views_changed = 0
     _insert_refusals(conn, consumer, dead, now)
+    settled = [msg.redrive_of for msg in accepted if msg.redrive_of]
+    if settled:  # the re-driven message is stored (now or before): its letter is resolved
+        settle(conn, settled, f"consumer:{consumer}", now)
     insert_outbox(conn, outbox, now)
     duplicates = len(accepted) + len(refused) - len(applied) - len(dead)
     return BatchOutcome(len(applied), duplicates, len(dead), views_changed), new_facts
@@ -126,12 +137,12 @@ def _insert_refusals(
 ) -> None:
     if not refused:
         return
-    conn.execute(
-        m.dead_letter.insert(),
-        [{"consumer": consumer, "source_topic": ref.topic, "source_partition": ref.partition,
-          "source_offset": ref.offset, "error_type": ref.error_type,
-          "error_message": ref.error_message, "attempts": ref.attempts,
-          "outbox_message_id": ref.dead_letter.message_id, "created_at": now}
-         for ref in refused],
-    )
+    insert_letters(conn, [NewDeadLetter(
+        letter_id=ref.dead_letter.message_id, consumer=consumer, source_topic=ref.topic,
+        source_partition=ref.partition, source_offset=ref.offset, case_ref=ref.case_ref,
+        error_type=ref.error_type, error_message=ref.error_message, attempts=ref.attempts,
+        failed_at=now, original_key=ref.original_key, original_value=ref.original_value,
+        original_message_id=ref.original_message_id, redrive_of=ref.redrive_of,
+        dead_letter_topic=ref.dead_letter.topic, outbox_message_id=ref.dead_letter.message_id)
+        for ref in refused], now)
     insert_outbox(conn, [ref.dead_letter for ref in refused], now)

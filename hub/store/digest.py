@@ -38,8 +38,7 @@ def _sections(conn: Connection) -> list[tuple[str, Select[Any]]]:
          .order_by(bytewise(conn, f.message_id))),
         ("case_view", select(v.case_ref, cast(v.view, Text)).order_by(bytewise(conn, v.case_ref))),
         ("dead_letter", select(
-            d.consumer, d.source_topic, d.source_partition, d.source_offset, d.error_type,
-            d.error_message, d.attempts, d.outbox_message_id,
-        ).order_by(bytewise(conn, d.consumer), bytewise(conn, d.source_topic),
-                   d.source_partition, d.source_offset)),
+            d.letter_id, d.kind, d.consumer, d.source_topic, d.source_partition, d.source_offset,
+            d.error_type, d.error_message, d.attempts, d.status,
+        ).order_by(bytewise(conn, d.letter_id))),
     ]

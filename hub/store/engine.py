@@ -3,15 +3,17 @@
 Every JSON column goes through ``jsonsafe.dumps``/``loads``: callers hand in and get back
 Python values (bytes, dates, Decimal), the database holds canonical tagged JSON text.
 
-SQLite runs in WAL mode with ``synchronous=NORMAL``, foreign keys on, a busy timeout, a
-32 MiB page cache and a checkpoint every 10,000 WAL pages (a recording worker whose projector
-process runs the checkpoints sets that to a backstop only).
+SQLite runs in WAL mode with ``synchronous=NORMAL``, no memory-mapped I/O (``mmap_size=0``)
+and a writability check before each transaction (``probe_writable``: never SIGBUS), foreign
+keys on, a busy timeout, a 32 MiB page cache and a checkpoint every 10,000 WAL pages (a
+recording worker whose projector process runs the checkpoints sets that to a backstop only).
 Writers start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of
 failing on a read-to-write lock upgrade; readers use a plain deferred ``BEGIN``.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,8 +33,16 @@ SQLITE_CHECKPOINT_PAGES = 10_000
 SQLITE_BACKSTOP_PAGES = 100_000
 _WRITE = "hub_write"
 # Primary SQLite result codes that mean "try again later", not "the code is wrong".
-_SQLITE_TRANSIENT = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR",
-                     "SQLITE_FULL", "SQLITE_PROTOCOL")
+# A full disk and a read-only file are outages too (issue 18): the agents pause, nothing is
+# dead-lettered, and they resume when the store is writable again.
+_SQLITE_CAUSES = {"SQLITE_BUSY": "locked", "SQLITE_LOCKED": "locked",
+                  "SQLITE_PROTOCOL": "locked", "SQLITE_CANTOPEN": "cannot be opened",
+                  "SQLITE_IOERR": "I/O error", "SQLITE_FULL": "disk full",
+                  "SQLITE_READONLY": "read-only"}
+_SQLITE_TRANSIENT = tuple(_SQLITE_CAUSES)
+# PostgreSQL SQLSTATE classes and codes -> cause (53: insufficient resources).
+_PG_CAUSES = {"53100": "disk full", "25006": "read-only", "55P03": "locked", "40P01": "locked",
+              "53": "out of resources", "08": "unreachable", "57": "unavailable"}
 _JSON = {"json_serializer": jsonsafe.dumps, "json_deserializer": jsonsafe.loads}
 
 
@@ -57,8 +67,30 @@ def make_engine(url: str, *, checkpoint_pages: int = SQLITE_CHECKPOINT_PAGES) ->
         _sqlite_on_connect(dbapi_connection, checkpoint_pages)
 
     event.listen(engine, "connect", on_connect)
+    path = parsed.database or ""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        files = tuple(path + ending for ending in ("", "-wal", "-shm"))
+        # before BEGIN: even BEGIN writes the reader's mark into the -shm mapping
+        event.listen(engine, "begin", lambda _conn: probe_writable(files))
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def probe_writable(files: tuple[str, ...]) -> None:
+    """``StoreBusy`` (read-only) unless every existing store file is writable.
+
+    WAL mode maps the ``-shm`` file shared and writable, and even a reader writes to it: once
+    that file turns unwritable (made read-only or immutable, its file system remounted
+    read-only) the next write to the mapping kills the process by SIGBUS. So every transaction
+    first asks the kernel (``access``, which sees modes, read-only mounts and the immutable
+    flag; well under a microsecond) and pauses instead of touching the files. It never opens
+    them: closing a descriptor would drop SQLite's POSIX locks on the file. What is left is a
+    change of the files during one transaction.
+    """
+    for name in files:
+        if not os.access(name, os.W_OK) and os.path.exists(name):
+            raise StoreBusy(f"{os.path.basename(name)}: not writable", cause="read-only",
+                            where=files[0])
 
 
 def _sqlite_on_connect(dbapi_connection: Any, checkpoint_pages: int) -> None:
@@ -68,6 +100,9 @@ def _sqlite_on_connect(dbapi_connection: Any, checkpoint_pages: int) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # No memory-mapped I/O: a mapped page that cannot be written (full disk, file made
+        # read-only or truncated) kills the process by SIGBUS instead of returning an error.
+        cur.execute("PRAGMA mmap_size=0")
         # Batches dirty many index pages: keep them cached, and checkpoint less often
         # (a page rewritten by several batches is then copied to the database once).
         cur.execute(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}")
@@ -87,7 +122,10 @@ def checkpoint(engine: Engine, restart_pages: int = SQLITE_CHECKPOINT_PAGES) -> 
     """
     if engine.dialect.name != "sqlite":
         return None
-    with translate_errors():
+    database = engine.url.database or ""
+    if database and database != ":memory:":
+        probe_writable(tuple(database + ending for ending in ("", "-wal", "-shm")))
+    with translate_errors(where(engine)):
         raw = engine.raw_connection()  # outside any transaction (autocommit, see on_connect)
     try:
         cur = raw.cursor()
@@ -96,7 +134,8 @@ def checkpoint(engine: Engine, restart_pages: int = SQLITE_CHECKPOINT_PAGES) -> 
             cur.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
         cur.close()
     except sqlite3.OperationalError as exc:
-        raise StoreBusy(f"checkpoint: {type(exc).__name__}: {exc}") from exc
+        raise StoreBusy(f"checkpoint: {type(exc).__name__}: {exc}", cause=_cause(exc),
+                        where=where(engine)) from exc
     finally:
         raw.close()
     return int(pages)
@@ -110,23 +149,49 @@ def _sqlite_on_begin(conn: Connection) -> None:
 @contextmanager
 def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
     """One database transaction: committed when the block ends, rolled back if it raises."""
-    with translate_errors(), engine.connect() as conn:
+    with translate_errors(where(engine)), engine.connect() as conn:
         conn.execution_options(**{_WRITE: write})
         with conn.begin():
             yield conn
 
 
+def where(engine: Engine) -> str:
+    """The database, for error texts: the SQLite file, or host:port/name (never a password)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return str(url.database or ":memory:")
+    return f"{url.host}:{url.port or 5432}/{url.database}"
+
+
 @contextmanager
-def translate_errors() -> Iterator[None]:
-    """Raise ``StoreBusy`` for locked, lost or unreachable databases; leave bugs alone."""
+def translate_errors(place: str = "") -> Iterator[None]:
+    """Raise ``StoreBusy`` (naming the cause) for locked, full, read-only, lost or unreachable
+    databases; leave bugs alone."""
     try:
         yield
     except sa_exc.TimeoutError as exc:
-        raise StoreBusy("no free database connection in the pool") from exc
+        raise StoreBusy("no free database connection in the pool", cause="busy",
+                        where=place) from exc
     except sa_exc.DBAPIError as exc:
         if is_transient(exc):
-            raise StoreBusy(describe(exc)) from exc
+            raise StoreBusy(describe(exc), cause=_cause(exc.orig), where=place) from exc
         raise
+
+
+def _cause(orig: BaseException | None) -> str:
+    name = str(getattr(orig, "sqlite_errorname", "") or "")
+    for prefix, cause in _SQLITE_CAUSES.items():
+        if name.startswith(prefix):
+            return cause
+    state = str(getattr(orig, "sqlstate", "") or "")
+    if state:
+        return _PG_CAUSES.get(state) or _PG_CAUSES.get(state[:2]) or "unavailable"
+    text = str(orig).lower()
+    if "disk is full" in text or "disk full" in text:
+        return "disk full"
+    if "readonly" in text or "read-only" in text:
+        return "read-only"
+    return "locked" if "locked" in text or "busy" in text else "unavailable"
 
 
 def is_transient(exc: sa_exc.DBAPIError) -> bool:
@@ -141,7 +206,8 @@ def is_transient(exc: sa_exc.DBAPIError) -> bool:
     if name:
         return name.startswith(_SQLITE_TRANSIENT)
     text = str(exc.orig).lower()
-    return "locked" in text or "busy" in text or "unable to open" in text
+    return any(word in text for word in ("locked", "busy", "unable to open", "disk is full",
+                                         "readonly"))
 
 
 def describe(exc: sa_exc.DBAPIError) -> str:

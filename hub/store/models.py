@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -134,26 +133,45 @@ class OutboxEntry(Base):
 
 
 class DeadLetterRow(Base):
-    """The durable record of a refused message, next to its copy on the dead-letter topic."""
+    """A dead letter: in-hub (written with its batch) or from a connector edge (recorded by the
+    worker from its dead-letter topic). The store, not the topic, is its source of truth.
+
+    ``status`` runs pending -> redriven -> resolved | failed-again, or pending -> discarded
+    (resolved without re-drive); ``hub.store.dead_letters`` holds the names and the reads.
+    An edge letter's partner payload is only in ``sealed_original`` (AES-GCM, key id).
+    """
 
     __tablename__ = "dead_letter"
-    __table_args__ = (
-        UniqueConstraint(
-            "consumer", "source_topic", "source_partition", "source_offset",
-            name="uq_dead_letter_position",
-        ),
-    )
+    __table_args__ = (Index(None, "status", "failed_at"), Index(None, "source_topic"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    letter_id: Mapped[str] = mapped_column(String(400), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
     consumer: Mapped[str] = mapped_column(String(200))
     source_topic: Mapped[str] = mapped_column(String(249))
     source_partition: Mapped[int] = mapped_column(Integer)
     source_offset: Mapped[int] = mapped_column(BigInteger)
+    case_ref: Mapped[str] = mapped_column(String(64))
+    original_message_id: Mapped[str | None] = mapped_column(String(400))
     error_type: Mapped[str] = mapped_column(String(200))
     error_message: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer)
-    outbox_message_id: Mapped[str] = mapped_column(String(200), index=True)
+    failed_at: Mapped[datetime] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    status: Mapped[str] = mapped_column(String(20))
+    status_at: Mapped[datetime] = mapped_column(Timestamp)
+    status_actor: Mapped[str | None] = mapped_column(String(200))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    redrive_of: Mapped[str | None] = mapped_column(String(400), index=True)
+    next_letter: Mapped[str | None] = mapped_column(String(400))
+    redriven_to: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
+    reentry: Mapped[str | None] = mapped_column(String(100))
+    original_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    original_value: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_original: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
+    dead_letter_topic: Mapped[str] = mapped_column(String(249))
+    outbox_message_id: Mapped[str | None] = mapped_column(String(400))
+    claimed_at: Mapped[datetime | None] = mapped_column(Timestamp)  # edge re-entry taken
 
 
 class AuditRow(Base):

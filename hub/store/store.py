@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from hub.errors import ConfigurationError
-from hub.store import batch, views
+from hub.store import batch, dead_letter_writes, views
 from hub.store import models as m
 from hub.store import outbox as outbox_rows
 from hub.store.cache import FactCache
+from hub.store.dead_letters import DeadLetter
 from hub.store.digest import content_hash
 from hub.store.engine import SQLITE_CHECKPOINT_PAGES, checkpoint, make_engine, transaction
 from hub.store.migrate import upgrade
@@ -26,6 +27,7 @@ from hub.store.records import (
     Fact,
     InboundMessage,
     Links,
+    NewDeadLetter,
     OutboxMessage,
     OutboxRow,
     Projection,
@@ -200,6 +202,61 @@ class Store:
                 at=utcnow(), actor=actor, action=action, entity=entity, entity_id=entity_id,
                 old=old, new=new, reason=reason,
             ))
+
+    # -- dead letters (reads: hub.store.dead_letters on ``self.engine``) --------------------
+    @property
+    def engine(self) -> Engine:
+        """The engine, for the read functions of ``hub.store.dead_letters``."""
+        return self._engine
+
+    def add_dead_letters(self, letters: Sequence[NewDeadLetter]) -> set[str]:
+        """Record dead letters (new ids only; a re-drive's letter marks its predecessor
+        failed-again); the ids that were new."""
+        if not letters:
+            return set()
+        with transaction(self._engine, write=True) as conn:
+            return dead_letter_writes.insert_letters(conn, letters, utcnow())
+
+    def mark_redriven(self, letter_id: str, *, actor: str, reason: str,
+                      to: dict[str, Any]) -> bool:
+        """Mark a letter re-driven (audited); False when it was resolved or discarded."""
+        with transaction(self._engine, write=True) as conn:
+            return dead_letter_writes.mark_redriven(conn, letter_id, actor=actor, reason=reason,
+                                                    to=to, now=utcnow())
+
+    def redriven_to(self, letter_id: str, to: dict[str, Any]) -> None:
+        """Where a re-driven letter's message went (after the broker acknowledged it)."""
+        with transaction(self._engine, write=True) as conn:
+            dead_letter_writes.set_redriven_to(conn, letter_id, to)
+
+    def redrive_failed(self, letter_id: str, *, back_to: str, actor: str) -> None:
+        """Undo a re-drive mark whose message could not be sent (audited)."""
+        with transaction(self._engine, write=True) as conn:
+            dead_letter_writes.redrive_failed(conn, letter_id, back_to=back_to, actor=actor,
+                                              now=utcnow())
+
+    def discard_dead_letter(self, letter_id: str, *, actor: str, reason: str) -> bool:
+        """Resolve a letter without re-drive (audited); False when it was not open."""
+        with transaction(self._engine, write=True) as conn:
+            return dead_letter_writes.discard(conn, letter_id, actor=actor, reason=reason,
+                                              now=utcnow())
+
+    def claim_reentries(self, consumer: str, limit: int = 20) -> list[DeadLetter]:
+        """Re-driven edge letters of ``consumer`` not yet taken by it; taken now."""
+        with transaction(self._engine, write=True) as conn:
+            return dead_letter_writes.claim_reentries(conn, consumer, utcnow(), limit)
+
+    def release_reentry(self, letter_id: str) -> None:
+        """Give a claimed re-entry back (it is taken again in the next round)."""
+        with transaction(self._engine, write=True) as conn:
+            dead_letter_writes.release_reentry(conn, letter_id)
+
+    def audit_dead_letter(self, letter_id: str, *, actor: str, action: str, reason: str,
+                          detail: dict[str, Any] | None = None) -> None:
+        """One audit row in a letter's history (an unsealing, for example)."""
+        with transaction(self._engine, write=True) as conn:
+            dead_letter_writes.audit_letter(conn, utcnow(), actor, action, letter_id, reason,
+                                            detail)
 
     def get_cursor(self, name: str) -> str | None:
         """A connector's saved pull cursor, or None."""

@@ -11,6 +11,7 @@ import pytest
 
 import topics
 from hub.agents.handler import ATTEMPTS_HEADER, BatchHandler, RawMessage
+from hub.agents.store_outage import OutagePolicy, StoreHealth
 from hub.codec import AvroCodec
 from hub.demo import exam_results
 from hub.errors import StoreBusy
@@ -123,19 +124,22 @@ def test_transient_errors_are_retried_with_growing_delays(
     assert delays == [0.1, 0.2, 0.4]
 
 
-def test_transient_errors_past_the_budget_are_dead_lettered_directly(
+def test_a_lock_held_past_the_budget_pauses_and_dead_letters_nothing(
         tmp_path: Path, codec: AvroCodec, records: list[dict[str, Any]]) -> None:
-    store = FlakyStore(f"sqlite:///{tmp_path / 'hub.db'}", failures=99)
-    handler = BatchHandler(CONSUMER, codec=codec, store=store, attempts=3, backoff_s=0,
-                           sleep=lambda _: None)
+    delays: list[float] = []
+    health = StoreHealth()
+    store = FlakyStore(f"sqlite:///{tmp_path / 'hub.db'}", failures=12)
+    outage = OutagePolicy(quiet_attempts=3, backoff_s=0.5, max_delay_s=4.0, health=health,
+                          sleep=lambda d: (delays.append(d), seen.append(health.state)))
+    seen: list[Any] = []
+    handler = BatchHandler(CONSUMER, codec=codec, store=store, outage=outage)
     result = handler.handle(_raw(codec, records))
-    assert result.outcome.applied == 0
-    assert len(result.unstored) == len(records)  # to be sent straight to the dead-letter topic
-    letters = [codec.decode(m.value)[1] for m in result.unstored]
-    assert {d["error_type"] for d in letters} == {"StoreBusy"}
-    assert {d["attempts"] for d in letters} == {3}
-    assert {d["original_message_id"] for d in letters} == {r["message_id"] for r in records}
-    assert all(m.topic == topics.dead_letter_of(TOPIC) for m in result.unstored)
+    assert result.outcome.applied == len(records) and result.outcome.dead_lettered == 0
+    assert result.unstored == [] and store.count("dead_letter") == 0
+    assert delays == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0]
+    assert [s.healthy for s in seen[:3]] == [True] * 3  # a short lock is ordinary contention
+    assert not seen[3].healthy and seen[3].cause == "unavailable"
+    assert health.state.healthy  # resumed by itself
 
 
 def test_unique_message_ids_are_required_per_message(codec: AvroCodec, tmp_path: Path,

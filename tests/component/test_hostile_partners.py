@@ -40,6 +40,7 @@ from hub.errors import (
 from hub.runtime import Runtime
 from hub.settings import from_env
 from tests.hostile import Elsewhere, HostileIsam, HostileKredietbank, MiB, deep_json
+from tests.letters import opened
 from tests.recording import RecordingWriter
 from tests.unit.test_fuzz_kit import bsns_in
 
@@ -104,7 +105,7 @@ def test_a_bad_page_is_a_typed_refusal_kept_once(runtime: Runtime, fault: str,
     else:
         assert len(dead) == 1 and dead[0]["error_type"] == error.__name__
         assert dead[0]["consumer"] == "connector-kredietbank"
-        assert len(dead[0]["original_value"]) <= 10 * MiB
+        assert len(opened(dead[0], runtime.cipher)) <= 10 * MiB
 
 
 def test_an_invoice_without_url_or_elsewhere_is_dead_lettered_and_skipped(
@@ -121,7 +122,7 @@ def test_an_invoice_without_url_or_elsewhere_is_dead_lettered_and_skipped(
         dead = writer.on(topics.dead_letter_of(topics.KREDIETBANK_FACTUUR))
         assert count == 1 and len(dead) == 1
         assert dead[0]["error_type"] == kind and text in dead[0]["error_message"]
-        assert json.loads(dead[0]["original_value"])["volgnummer"] == 1  # the entry, kept
+        assert json.loads(opened(dead[0], runtime.cipher))["volgnummer"] == 1  # kept, sealed
         assert cursors.values["kredietbank.facturen"] == "1"
         assert elsewhere.seen == []
 
@@ -182,7 +183,7 @@ def test_hostile_isam_answers_are_dead_lettered_and_nothing_crashes(
             ids["poison"] = spool.receive(json.dumps(bodies[0]).encode())
             processor = PoisonedProcessor(settings, spool, http.partner(
                 sim.base_url, sim.api_token, limits_for(settings)), writer,
-                RuntimeSealer(runtime), DeadLetters(writer, CONSUMER))
+                RuntimeSealer(runtime), DeadLetters(writer, CONSUMER, sealer=runtime.cipher))
             processor.poison_id = ids["poison"]
             for _ in range(4):
                 await processor.run_once()

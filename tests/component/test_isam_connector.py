@@ -31,6 +31,7 @@ from connectors.kit.http import HttpSession
 from hub.broker import free_port
 from hub.runtime import Runtime
 from hub.settings import from_env
+from tests.letters import opened
 from tests.recording import RecordingWriter
 
 BSN = "123456782"
@@ -78,7 +79,8 @@ def test_notifications_become_facts_once_retries_then_dead_letters(runtime: Runt
                 client = http.partner(sim.base_url, sim.api_token)
                 processor = NotificationProcessor(settings, spool, client, writer,
                                                   RuntimeSealer(runtime),
-                                                  DeadLetters(writer, "connector-isam"))
+                                                  DeadLetters(writer, "connector-isam",
+                                                              sealer=runtime.cipher))
                 for _ in range(5):
                     await processor.run_once()
             await runner.cleanup()
@@ -99,7 +101,7 @@ def test_notifications_become_facts_once_retries_then_dead_letters(runtime: Runt
     dead = writer.on(topics.dead_letter_of(topics.GESPREK))  # the unreadable one, and its repeat
     assert len(dead) == 2
     assert all(d["error_message"].startswith("details not fetched after 3") for d in dead)
-    assert all(b'"resource": "gesprek"' in d["original_value"] for d in dead)
+    assert all(b'"resource": "gesprek"' in opened(d, runtime.cipher) for d in dead)
     refused = writer.on(topics.dead_letter_of(topics.ISAM_PIP_VASTGESTELD))
     assert len(refused) == 1 and refused[0]["error_message"].startswith("hoofdObject")
     assert spool.count(DEAD) == 3 and spool.count(DONE) == 4
@@ -129,7 +131,7 @@ def test_signals_are_delivered_with_retries_and_a_log_per_attempt(runtime: Runti
                                 writer.encode(topics.SIGNAAL, s)[1]) for s in signals], queued)
             async with HttpSession() as http:
                 deliverer = SignalDeliverer(runtime, settings, spool, http,
-                                            DeadLetters(writer, GROUP))
+                                            DeadLetters(writer, GROUP, sealer=runtime.cipher))
                 for _ in range(5):
                     await deliverer.run_once()
             port = free_port()

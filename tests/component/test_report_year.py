@@ -15,7 +15,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from hub.reconcile.tables import load_tables
@@ -25,8 +24,7 @@ from hub.report.csvs import read_rows
 from hub.report.jaar import ACCOUNT, ALLOCATION, SPENDING, TOTAL, JaarResult, run_jaar
 from hub.report.nightly import NightlyResult, run_nightly
 from hub.report.workbook import Book
-from hub.store import models as m
-from hub.store.engine import make_engine, transaction
+from hub.store import NewDeadLetter, Store
 from tests.component.test_report_support import DAY, build
 from tests.formulas import evaluate
 
@@ -152,19 +150,13 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_with_filter_and_titles(
 
 def test_dead_letters_in_the_store_are_counted_by_topic_in_completeness(
         store: str, tmp_path: Path) -> None:
-    engine = make_engine(store)
-    rows = [{"consumer": "c", "source_topic": "inburgering.duo.examenresultaat.v1",
-             "source_partition": 0, "source_offset": n, "error_type": "InvalidField",
-             "error_message": "x", "attempts": 1, "outbox_message_id": f"dl-{n}",
-             "created_at": datetime(2025, 6, 1 + n, tzinfo=UTC)} for n in range(3)]
-    for column in ("letter_id", "kind", "case_ref", "status"):  # the table of issue 18
-        if column in m.dead_letter.c:
-            for n, r in enumerate(rows):
-                r[column] = {"letter_id": f"L{n}", "kind": "hub", "case_ref": "",
-                             "status": "pending"}[column]
-    with transaction(engine, write=True) as conn:
-        conn.execute(insert(m.dead_letter), rows)
-    engine.dispose()
+    hub = Store(store)
+    hub.add_dead_letters([NewDeadLetter(
+        letter_id=f"dl:c:{n}", consumer="c", source_topic="inburgering.duo.examenresultaat.v1",
+        source_partition=0, source_offset=n, error_type="InvalidField", error_message="x",
+        failed_at=datetime(2025, 6, 1 + n, tzinfo=UTC)) for n in range(4)])
+    hub.discard_dead_letter("dl:c:3", actor="test", reason="settled: not counted")
+    hub.close()
     result = run_nightly(store, replace(Options(DAY), gemeente="0599"), tmp_path, TABLES)
     [found] = [r for r in read_rows(COMPLETENESS, result.csvs[COMPLETENESS.key])
                if r[0] == "DODE_BRIEF"]

@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from selenium import webdriver
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from hub.runtime import Runtime
 from hub.store import Store
 from hub.store import models as m
+from hub.store.dead_letters import list_letters
 from hub.store.engine import make_engine
 from tests.integration.conftest import HubEnv, stop_process, wait_until
 from tests.integration.console_support import (
@@ -147,9 +149,9 @@ def test_operator_redrives_and_sees_it_processed_viewer_is_refused(
     _login(browser, console, "olga")
     _wait(browser, 60).until(
         lambda d: "inburgering-hub" in d.find_element(By.ID, "lag").text)
-    _wait(browser, 60).until(lambda d: _status(d, FORGED) == "dead")  # "" while redrawn
+    _wait(browser, 60).until(lambda d: _status(d, FORGED) == "pending")  # "" while redrawn
     assert _redrive(browser, FORGED, "store was locked, retry") == "Re-driven: 1"
-    _wait(browser, 90).until(lambda d: _status(d, FORGED) == "processed")
+    _wait(browser, 90).until(lambda d: _status(d, FORGED) == "resolved")
     assert _redrive_audit(settings.effective_database_url) == [
         ("console:olga", "store was locked, retry")]
     store = Store(settings.effective_database_url)
@@ -173,3 +175,29 @@ def test_operator_redrives_and_sees_it_processed_viewer_is_refused(
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
     print(f"screenshot {shot}")
+    _detail_and_resolve(browser, console, settings.effective_database_url, tmp_path)
+
+
+def _detail_and_resolve(browser: WebDriver, console: str, url: str, tmp_path: Path) -> None:
+    """The broken letter's detail page: error, source, attempts, masked original; resolved
+    there with a reason, which its history then shows."""
+    store = Store(url)
+    broken = next(x for x in list_letters(store.engine) if x.error_type == "UnknownSchema")
+    store.close()
+    browser.get(console + "/dead-letter?id=" + quote(broken.letter_id, safe=""))
+    _wait(browser, 30).until(lambda d: d.find_element(By.ID, "letter-status").text == "pending")
+    letter = browser.find_element(By.ID, "letter").text
+    assert "UnknownSchema" in letter and broken.letter_id in letter
+    assert f"{EXAM} [{broken.source_partition}] @{broken.source_offset}" in letter
+    assert "UnknownSchema" in browser.find_element(By.ID, "original").text  # decoded: refused
+    assert "A re-drive goes to topic " + EXAM in browser.find_element(By.ID, "redrive-to").text
+    browser.find_element(By.ID, "reason").send_keys("exam result lost at the school")
+    browser.find_element(By.ID, "resolve").click()
+    _wait(browser, 30).until(
+        lambda d: d.find_element(By.ID, "letter-status").text == "discarded")
+    history = browser.find_element(By.ID, "history").text
+    assert "dead_letter.resolve" in history and "console:olga" in history
+    assert "exam result lost at the school" in history
+    assert not browser.find_element(By.ID, "resolve").is_enabled()
+    assert browser.find_element(By.ID, "redrive-to").text == "Settled."
+    browser.save_screenshot(str(tmp_path / "dead-letter.png"))

@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.broker import free_port
 from hub.privacy import is_valid_bsn
+from topics import TOPICS
 
 pytestmark = pytest.mark.integration
 
@@ -65,6 +66,7 @@ async def _topic_bytes(bootstrap: str) -> dict[str, list[bytes]]:
     found: dict[str, list[bytes]] = {}
     try:
         names = sorted(t for t in await consumer.topics() if not t.startswith("__"))
+        found.update((name, []) for name in names)  # every topic is scanned, empty ones too
         parts = [TopicPartition(t, p) for t in names
                  for p in consumer.partitions_for_topic(t) or ()]
         consumer.assign(parts)
@@ -115,6 +117,10 @@ def test_no_plaintext_bsn_in_topics_logs_store_or_hub_files(tmp_path: Path) -> N
     assert partner_bsns > 0, "the demo's partners sent no BSNs: the scan would prove nothing"
     assert sum(len(chunks) for chunks in topics.values()) > 400
     assert any(name.endswith(".dlt") and chunks for name, chunks in topics.items())
+    dead_letter_topics = {s.name for s in TOPICS if s.direction == "dead-letter"}
+    assert dead_letter_topics <= set(topics), "every dead-letter topic is scanned"
+    sealed = _sealed_bsns(env, var)
+    assert sealed > 0, "no edge letter sealed a BSN: the dead-letter scan would prove nothing"
 
     leaks = {f"topic {name}": len(hits) for name, chunks in topics.items()
              if (hits := [pos for chunk in chunks for pos in bsn_positions(chunk)])}
@@ -124,6 +130,20 @@ def test_no_plaintext_bsn_in_topics_logs_store_or_hub_files(tmp_path: Path) -> N
                  if (hits := bsn_positions(b"".join(output))) else {})
     assert (var / "hub.db").exists() and (var / "logs" / "worker.log").exists()
     assert leaks == {}
+
+
+def _sealed_bsns(env: dict[str, str], var: Path) -> int:
+    """BSNs inside the edge letters' sealed originals in the store (opened with the hub's key):
+    partner payloads that held BSNs, which the scan above found nowhere in plaintext."""
+    from hub.runtime import Runtime
+    from hub.settings import from_env
+    from hub.store.dead_letters import list_letters
+
+    runtime = Runtime(from_env(env))
+    letters = [x for x in list_letters(runtime.store.engine, limit=10_000) if x.sealed]
+    runtime.store.close()
+    return sum(len(bsn_positions(runtime.cipher.open_payload(x.sealed_original or {})))
+               for x in letters)
 
 
 def test_the_scanner_finds_a_bsn_and_ignores_case_refs_and_kvk_numbers() -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from hub.scenario import Params, check, generate, run_scenario, scenario_settings
 from hub.store import Store
+from hub.store.dead_letters import list_letters
 from tests.integration.conftest import HubEnv
 
 pytestmark = pytest.mark.integration
@@ -30,6 +31,7 @@ def test_small_scenario_through_the_stack_matches_its_ground_truth(
     store = Store(scenario_settings(settings, folder).effective_database_url)
     try:
         report = check(store, truth, run=result)
+        stored = list_letters(store.engine)
     finally:
         store.close()
     account = "\n".join([*said, *report.lines(truth)])
@@ -37,4 +39,9 @@ def test_small_scenario_through_the_stack_matches_its_ground_truth(
     assert report.ok, account
     assert report.checked["beslissingen"] == len(truth["beslissingen"]) > 20
     assert len(result.dead_letters) == len(truth["dead_letters"])
+    # the store's dead_letter table holds them (the replay reads them from there): the
+    # partners' refusals are edge letters, their payloads sealed
+    assert {x.letter_id for x in stored} == {d["id"] for d in result.dead_letters}
+    edge = [x for x in stored if x.kind == "edge"]
+    assert edge and all(x.sealed and x.original_value is None for x in edge)
     assert result.topics["inburgering.taalaanbieder.factuur.v1"] > 10

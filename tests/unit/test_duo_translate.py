@@ -24,10 +24,14 @@ from connectors.duo.translate import (
 )
 from connectors.kit.deadletter import dead_letter
 from hub.errors import InvalidField
+from hub.privacy import BsnCipher
+from tests.letters import opened
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "duo"
 RECEIVED = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
 BSN = "111222333"
+
+CIPHER = BsnCipher({"k1": bytes(range(32))}, "k1")  # seals the edge letters' originals
 
 
 class FakeSealer:
@@ -120,9 +124,10 @@ def test_dead_letter_keeps_the_raw_change_and_fits_the_schema(
         _translate(bad)
     except InvalidField as exc:
         letter = dead_letter(consumer="connector-duo", source_topic=topic_of_kind(bad.kind) or "",
-                             original=bad.xml, error=exc, dead_letter_id="dl:x", at=RECEIVED,
-                             original_message_id=change_message_id(bad.change_id))
-    assert letter["original_value"] == bad.xml
+                             original=b"", error=exc, dead_letter_id="dl:x", at=RECEIVED,
+                             original_message_id=change_message_id(bad.change_id),
+                             sealed_original=CIPHER.seal_payload(bad.xml, "application/xml"))
+    assert opened(letter, CIPHER) == bad.xml
     assert letter["source_topic"] == topics.DUO_INBURGERINGSPLICHT_VASTGESTELD
     assert letter["error_type"] == "InvalidField"
     assert "Bsn" in letter["error_message"] and "111222334" not in letter["error_message"]

@@ -112,12 +112,17 @@ let shownLetters = [];
 
 function renderLetters(rows) {
   shownLetters = rows;
-  const statusKind = {processed: "ok", "failed again": "bad", pending: "warn", dead: "bad"};
+  const statusKind = {pending: "warn", redriven: "warn", resolved: "ok", discarded: "muted",
+                      "failed-again": "bad"};
   put("dead-letters", table([
     {title: "", value: (r) => { const box = el("input"); box.type = "checkbox";
-      box.className = "pick"; box.value = r.id; box.checked = picked.has(r.id);
-      box.addEventListener("change", () => (box.checked ? picked.add(r.id) : picked.delete(r.id)));
+      box.className = "pick"; box.value = r.letter_id; box.checked = picked.has(r.letter_id);
+      box.addEventListener("change",
+        () => (box.checked ? picked.add(r.letter_id) : picked.delete(r.letter_id)));
       return box; }},
+    {title: "", value: (r) => { const a = el("a", "detail");
+      a.href = "/dead-letter?id=" + encodeURIComponent(r.letter_id); return a; }},
+    {title: "kind", value: (r) => r.kind},
     {title: "source", value: (r) => r.source_topic + " [" + r.source_partition + "] @" + r.source_offset},
     {title: "case", value: (r) => r.case_ref || "–"},
     {title: "error", value: (r) => r.error_type + ": " + r.error_message},
@@ -175,7 +180,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   document.getElementById("unmask-box").hidden = me.role !== "admin";
   document.getElementById("redrive").addEventListener("click", redrive);
   document.getElementById("pick-dead").addEventListener("click", () => {
-    shownLetters.filter((r) => r.status === "dead").forEach((r) => picked.add(r.id));
+    shownLetters.filter((r) => r.status === "pending").forEach((r) => picked.add(r.letter_id));
     renderLetters(shownLetters);
   });
   document.getElementById("browse").addEventListener("click", browse);
