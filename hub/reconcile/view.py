@@ -71,7 +71,7 @@ class Reconciler:
             "huishoudens": sorted(ctx.huishoudens),
             "beslissingen": decisions,
             "signalen": from_facts(ctx, st, decisions),
-            "uitgaand": registrations(case_ref, cf),
+            "uitgaand": registrations(case_ref, cf, ctx.doelgroep),
             "tabellen": self.tables.tables_version,
         }
 
