@@ -23,10 +23,11 @@ SOURCE = "financieel"
 EXPORT_HEADER = ("boekingskenmerk", "factuurnummer", "leverancier_id", "gemeentecode",
                  "kostenplaats", "kostensoort", "begrotingsjaar", "boekingsdatum", "bedrag",
                  "verplichting_kenmerk", "omschrijving", "betaalstatus", "end_to_end_id",
-                 "betaalbatch")
+                 "betaalbatch", "tegenboeking_van")
 IN_BATCH, CREDIT, NO_IBAN, BAD_IBAN = ("IN_BETAALOPDRACHT", "CREDITERING", "GEEN_IBAN",
                                        "ONGELDIG_IBAN")
 NOT_SEPA = "BUITEN_SEPA"  # a valid IBAN outside the SEPA zone: booked, not in a SEPA batch
+REVERSAL, REVERSED = "TEGENBOEKING", "TEGENGEBOEKT"  # a storno; a booking it reversed (unpaid)
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,14 @@ def plan(bookings: Sequence[Mapping[str, Any]]) -> list[Planned]:
     """Decide per booking: a transfer for a positive amount to a SEPA-zone IBAN (the one account
     check, ``connectors.accounts``), else booked only, with the reason as its status."""
     out = []
+    reversed_ = {b["tegenboeking_van"] for b in bookings if b.get("tegenboeking_van")}
     for b in bookings:
         iban = (b.get("iban_begunstigde") or "").strip()
-        if b["bedrag_cent"] <= 0:
+        if b.get("tegenboeking_van"):
+            out.append(Planned(b, REVERSAL, None))
+        elif b["boekingskenmerk"] in reversed_:  # reversed in the same batch: never paid
+            out.append(Planned(b, REVERSED, None))
+        elif b["bedrag_cent"] <= 0:
             out.append(Planned(b, CREDIT, None))
         elif not iban:
             out.append(Planned(b, NO_IBAN, None))
@@ -79,7 +85,7 @@ def export_csv(planned: Sequence[Planned], batch_id: str | None) -> bytes:
             b["boekingsdatum"].isoformat(), _euro(b["bedrag_cent"]),
             b.get("verplichting_kenmerk") or "", b["omschrijving"], p.status,
             p.transfer.end_to_end_id if p.transfer else "",
-            batch_id if p.transfer else ""))
+            batch_id if p.transfer else "", b.get("tegenboeking_van") or ""))
     return out.getvalue().encode("utf-8")
 
 

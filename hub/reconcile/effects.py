@@ -245,3 +245,17 @@ def net(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                              if k.startswith("uitgaand:") and e["live"] and e["digest"] != GONE},
             # sent, not withdrawable, no longer implied: an operator signal said so
             "niet_intrekbaar": sorted(k for k, e in latest.items() if e["digest"] == GONE)}
+
+
+def summary(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """One ledger entry as operators read it (``hub case effects``, the console's case lookup):
+    what was sent, why, and whether the partner holds it now."""
+    record = entry.get("record") or {}
+    what = record.get("boekingskenmerk") or record.get("signaal_type") or ""
+    refers = record.get("tegenboeking_van") or record.get("ingetrokken_signaal_id") or None
+    created = entry.get("created_at")
+    return {"seq": entry["seq"], "effect": entry["effect_key"], "soort": entry["soort"],
+            "bericht_id": entry["effect_id"], "topic": entry["topic"], "kenmerk": what,
+            "verwijst_naar": refers, "bedrag_cent": entry.get("bedrag_cent"),
+            "reden": entry["reden"], "staat": "geldt" if entry["live"] else "vervallen",
+            "verzonden_op": created.isoformat() if isinstance(created, datetime) else created}
