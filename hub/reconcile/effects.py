@@ -46,7 +46,7 @@ REGISTRATIE, CORRECTIE, AFMELDING, SIGNALERING = ("REGISTRATIE", "CORRECTIE", "A
 NIET_INTREKBAAR = frozenset({topics.HUB_PIP_VASTGESTELD, topics.HUB_PVT_VOLDAAN,
                              topics.HUB_MAP_VOLDAAN, topics.AANMELDING_LEERROUTE,
                              topics.HUB_ONTZORGEN_EINDE})
-VERVALLEN = "R21.vervallen"  # the fact that implied it is gone (corrected away)
+VERVALLEN = "vervallen (R21)"  # the fact that implied it is gone (corrected away)
 GONE = "-"  # digest of a registration the partner keeps though the view no longer implies it
 
 
@@ -210,7 +210,7 @@ class _Step:
         if topic == topics.ONTZORGEN_AANMELDING:  # the Kredietbank takes an afmelding
             record = ob.afmelding_record(cur["record"], self.now)
             return [self.entry(AFMELDING, topics.HUB_ONTZORGEN_EINDE, record, live=False,
-                               content="", reden="R11.niet-meer-toegekend")]
+                               content="", reden="niet meer toegekend (R11)")]
         record = ob.operator_signal(self.case_ref, cur["record"], topic, self.now)
         return [self.entry(SIGNALERING, topics.SIGNAAL, record, live=True, content=GONE,
                            reden="niet-intrekbaar")]

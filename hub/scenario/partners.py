@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from connectors.taalaanbieder.run import TaalaanbiederConnector
 from hub.broker import free_port
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
+from hub.scenario.arrival import Arrival
 from hub.scenario.feeds import load_duo, load_facturen, load_mutaties, play_isam
 
 
@@ -73,6 +75,25 @@ class Partners:
     duo_last: int = 0
     kb: ReplayKredietbank | None = None
     bank: FinancialSystemSimulator | None = None
+    arrival: Arrival | None = None  # --arrival: when each partner starts handing over
+    waiting: set[str] = field(default_factory=set)  # partners whose turn has not come yet
+
+    def later(self, partner: str, release: Callable[[], Any]) -> None:
+        """Run ``release`` (hand over ``partner``'s input) now, or at its arrival time."""
+        delay = self.arrival.delay(partner) if self.arrival else 0.0
+        if delay <= 0:
+            release()
+            return
+        self.waiting.add(partner)
+
+        async def at_its_time() -> None:
+            await asyncio.sleep(delay)
+            result = release()
+            if asyncio.iscoroutine(result):
+                self.tasks.append(asyncio.ensure_future(result))
+            self.waiting.discard(partner)
+
+        self.tasks.append(asyncio.create_task(at_its_time(), name=f"arrival-{partner}"))
 
     async def start(self, stack: contextlib.AsyncExitStack, writer: TopicWriter) -> None:
         """Start every partner the folder has, and its connector."""
@@ -80,7 +101,10 @@ class Partners:
         if (self.folder / "duo").is_dir():
             self._duo(stack, writer)
         if (self.folder / "taalaanbieder").is_dir():
-            _copy_inboxes(self.folder / "taalaanbieder", self.work / "taalaanbieder")
+            for inbox in sorted((self.folder / "taalaanbieder").glob("*/inbox")):
+                DropFolder(self.work / "taalaanbieder" / inbox.parent.name).create()
+            self.later("taalaanbieder", lambda: _copy_inboxes(self.folder / "taalaanbieder",
+                                                              self.work / "taalaanbieder"))
             taal = TaalSettings(root=str(self.work / "taalaanbieder"), poll_interval_s=0.5)
             self.connectors.append(TaalaanbiederConnector(self.runtime, writer, settings=taal))
         if (self.folder / "financieel").is_dir():
@@ -93,8 +117,9 @@ class Partners:
     def _duo(self, stack: contextlib.AsyncExitStack, writer: TopicWriter) -> None:
         pki = generate_pki(self.work / "duo-pki")
         sim = simulator_for(pki)
-        sim.changes.extend(load_duo(self.folder / "duo" / "wijzigingen.xml"))
-        self.duo_last = max((c.sequence for c in sim.changes), default=0)
+        changes = load_duo(self.folder / "duo" / "wijzigingen.xml")
+        self.duo_last = max((c.sequence for c in changes), default=0)
+        self.later("duo", lambda: sim.changes.extend(changes))
         url = stack.enter_context(serve_duo(sim, tls=ServerTls(pki.server_cert, pki.server_key,
                                                                pki.ca_cert)))
         self.connectors.append(DuoConnector(self.runtime, writer, settings=settings_for(
@@ -103,7 +128,8 @@ class Partners:
     def _financieel(self, writer: TopicWriter) -> None:
         root = self.work / "financieel"
         folder = DropFolder(root).create()
-        _copy_files(self.folder / "financieel" / "inbox", folder.inbox)
+        self.later("financieel", lambda: _copy_files(self.folder / "financieel" / "inbox",
+                                                     folder.inbox))
         bank = self.folder / "financieel" / "bank.json"
         config = json.loads(bank.read_text(encoding="utf-8")) if bank.exists() else {}
         self.bank = FinancialSystemSimulator(folder, reject_every=int(config.get("reject_every",
@@ -128,13 +154,18 @@ class Partners:
         self.connectors.append(IsamConnector(self.runtime, writer, settings=settings))
         path = self.folder / "isam" / "notificaties.jsonl"
         self.isam_total = sum(1 for _ in path.open(encoding="utf-8")) if path.exists() else 0
-        self.tasks.append(asyncio.create_task(play_isam(sim, settings, path, self.isam_sent),
-                                              name="scenario-isam"))
+        self.later("isam", lambda: self.tasks.append(asyncio.create_task(
+            play_isam(sim, settings, path, self.isam_sent), name="scenario-isam")))
 
     async def _kredietbank(self, stack: contextlib.AsyncExitStack, writer: TopicWriter) -> None:
         sim = ReplayKredietbank(token=secrets.token_hex(16))
-        sim.mutaties = load_mutaties(self.folder / "kredietbank" / "mutaties.jsonl")
-        sim.facturen = load_facturen(self.folder / "kredietbank")
+        mutaties = load_mutaties(self.folder / "kredietbank" / "mutaties.jsonl")
+        facturen = load_facturen(self.folder / "kredietbank")
+
+        def release() -> None:
+            sim.mutaties, sim.facturen = mutaties, facturen
+
+        self.later("kredietbank", release)
         url = await stack.enter_async_context(serve_kredietbank(sim))
         self.kb = sim
         self.connectors.append(KredietbankConnector(self.runtime, writer,
@@ -155,23 +186,24 @@ class Partners:
 
     def delivered(self) -> dict[str, str]:
         """Per partner what is still to hand over (empty text: done)."""
-        store, out = self.runtime.store, {}
-        if self.duo_last:
+        store, out = self.runtime.store, {p: "arrives later" for p in self.waiting}
+        if self.duo_last and "duo" not in self.waiting:
             cursor = int(store.get_cursor(self.cursor("duo")) or 0)
             out["duo"] = "" if cursor >= self.duo_last else f"{cursor}/{self.duo_last} pulled"
         waiting = sum(len(f.waiting()) for f in partners(self.work / "taalaanbieder"))
-        out["taalaanbieder"] = f"{waiting} files waiting" if waiting else ""
+        if "taalaanbieder" not in self.waiting:
+            out["taalaanbieder"] = f"{waiting} files waiting" if waiting else ""
         if self.bank is not None:
             left = len(self.bank.folder.waiting()) + len(list(
                 self.bank.folder.outbox.glob("pain001_*.xml")))
-            out["financieel"] = f"{left} files waiting" if left else ""
-        if self.isam is not None:
+            out.setdefault("financieel", f"{left} files waiting" if left else "")
+        if self.isam is not None and "isam" not in self.waiting:
             pending = sum(c.spool.count("wachtend") for c in self.connectors
                           if isinstance(c, IsamConnector))
             sent = len(self.isam_sent)
             out["isam"] = "" if sent >= self.isam_total and not pending else \
                 f"{sent}/{self.isam_total} sent, {pending} to fetch"
-        if self.kb is not None:
+        if self.kb is not None and "kredietbank" not in self.waiting:
             out["kredietbank"] = self._kb_left()
         return out
 
