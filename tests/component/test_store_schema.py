@@ -27,7 +27,7 @@ from hub.store.models import metadata
 from tests.component.test_store_support import message
 
 # Store tables that later migrations add (0003: deferred projection marks).
-LATER = {"dirty_case"}
+LATER = {"dirty_case", "effect"}
 
 
 def _initial_metadata() -> MetaData:
