@@ -1,0 +1,102 @@
+"""The effect ledger in the store (issue 15), on SQLite and PostgreSQL: written with the view in
+one transaction, encoded to the outbox under each version's id, reversals after a refusal, and
+a second payload under a known id refused with a dead letter (never dropped silently)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+import topics
+from hub.codec import AvroCodec
+from hub.outbound.emit import LedgerEmitter
+from hub.registry import FileSchemaRegistry
+from hub.store import Fact, InboundMessage, OutboxMessage, Store
+from hub.store.records import Emission
+from schemas import LOCK_PATH
+from tests.component.test_store_support import table_rows
+
+CASE = "CR" + "B" * 30
+CODEC = AvroCodec(FileSchemaRegistry(LOCK_PATH))
+
+
+def line(n: int, approved: bool, cents: int = 120_000) -> InboundMessage:
+    """A toy fact: the decision on line 1 of document D1, as the rules would give it."""
+    return InboundMessage("t", 0, n, f"m{n}", CASE, "Regel", {
+        "n": n, "approved": approved, "cents": cents})
+
+
+def decisions(case_ref: str, facts: Sequence[Fact]) -> dict[str, Any]:
+    """The latest toy fact decides the line (a projection of the facts, as the rules are)."""
+    last = max(facts, key=lambda f: f.record["n"]).record
+    ok = last["approved"]
+    return {"beslissingen": [{
+        "factuur_key": "FA1", "factuur_message_id": "doc-D1", "factuurnummer": "2024-7",
+        "leverancier_id": "B10001", "regelnummer": "1", "documentsoort": "INVOICE",
+        "dienstdatum": "2024-03-01", "beslissing": "GOEDGEKEURD" if ok else "AFGEWEZEN",
+        "reden": "R9.akkoord" if ok else "R9.uren-niet-geleverd", "regel": "R9",
+        "goedgekeurd_cent": last["cents"] if ok else 0, "gemeentecode": "0363",
+        "begrotingsjaar": 2024, "kostenplaats": "KP6210", "kostensoort": "KS4380",
+        "iban_begunstigde": "NL91ABNA0417164300", "leverancier_naam": "School"}],
+        "signalen": [], "uitgaand": []}
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = Store(store_url, projection=decisions, emitter=LedgerEmitter(CODEC))
+    yield opened
+    opened.close()
+
+
+def test_a_booking_then_its_reversal_leave_with_the_view_under_their_ledger_ids(
+        store: Store, store_url: str) -> None:
+    store.record_batch("c", [line(1, True)])
+    store.record_batch("c", [line(2, False)])
+    ledger = store.effects(CASE)
+    assert [(e["seq"], e["soort"], e["bedrag_cent"], e["live"]) for e in ledger] == [
+        (1, "BOEKING", 120_000, True), (2, "TEGENBOEKING", -120_000, False)]
+    assert ledger[1]["reden"] == "R9.uren-niet-geleverd"
+    outbox = {r["message_id"]: r for r in table_rows(store_url, "outbox")}
+    booked = CODEC.decode(outbox[ledger[0]["effect_id"]]["value"])[1]
+    back = CODEC.decode(outbox[ledger[1]["effect_id"]]["value"])[1]
+    assert back["tegenboeking_van"] == booked["boekingskenmerk"] != back["boekingskenmerk"]
+    assert back["bedrag_cent"] == -booked["bedrag_cent"]
+    assert booked["boekingsdatum"] == ledger[0]["created_at"].date()  # dated when made
+    store.record_batch("c", [line(1, True)])  # a redelivery: nothing new anywhere
+    assert len(store.effects(CASE)) == 2 and store.count("outbox") == 2
+
+
+def test_every_version_stays_in_the_ledger_and_the_outbox(store: Store) -> None:
+    for n, (ok, cents) in enumerate([(True, 100), (True, 250), (False, 0), (True, 250)], 1):
+        store.record_batch("c", [line(n, ok, cents or 1)])
+    soorten = [e["soort"] for e in store.effects(CASE)]
+    assert soorten == ["BOEKING", "TEGENBOEKING", "BOEKING", "TEGENBOEKING", "BOEKING"]
+    assert store.count("outbox") == len(soorten)
+    assert sum(e["bedrag_cent"] for e in store.effects(CASE)) == 250
+
+
+def clashing(case_ref: str, view: dict[str, Any], ledger: Sequence[dict[str, Any]],
+             now: datetime) -> Emission:
+    """A broken emitter: the same id for every payload (what the outbox must refuse)."""
+    value = str(view["beslissingen"][0]["goedgekeurd_cent"]).encode()
+    return Emission((), [OutboxMessage("one-id", topics.BOEKING, None, value)])
+
+
+def test_a_second_payload_under_a_known_id_is_refused_logged_and_dead_lettered(
+        store_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    store = Store(store_url, projection=decisions, emitter=clashing)
+    try:
+        store.record_batch("c", [line(1, True, 100)])
+        store.record_batch("c", [line(2, True, 100)])  # same payload again: a retry, fine
+        assert store.count("dead_letter") == 0
+        store.record_batch("c", [line(3, True, 999)])
+    finally:
+        store.close()
+    [row] = table_rows(store_url, "outbox")
+    assert bytes(row["value"]) == b"100"  # the first stays as it was
+    [dead] = table_rows(store_url, "dead_letter")
+    assert (dead["error_type"], dead["outbox_message_id"]) == ("OutboxIdCollision", "one-id")
+    assert "outbox_id_collision message_id=one-id" in caplog.text
