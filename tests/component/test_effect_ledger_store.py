@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,3 +101,47 @@ def test_a_second_payload_under_a_known_id_is_refused_logged_and_dead_lettered(
     [dead] = table_rows(store_url, "dead_letter")
     assert (dead["error_type"], dead["outbox_message_id"]) == ("OutboxIdCollision", "one-id")
     assert "outbox_id_collision message_id=one-id" in caplog.text
+
+
+def test_an_upgraded_store_seeds_the_ledger_with_what_the_old_emitter_booked(
+        tmp_path: Path) -> None:
+    """Migration 0005: a store of before the ledger; the first change after the upgrade reverses
+    the booking under the kenmerk the old emitter sent (supplier + number + line), once."""
+    import importlib
+    import json as _json
+    from datetime import UTC
+    from datetime import datetime as _dt
+
+    from hub.store import models as m
+    from hub.store.engine import make_engine, transaction
+    from hub.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0004_i19_isi_keyed_ids")
+    first = line(1, True)
+    view = decisions(CASE, [Fact(first.message_id, CASE, first.kind, first.record, "t", 0, 1)])
+    now = _dt.now(UTC)
+    with transaction(engine, write=True) as conn:
+        conn.execute(m.fact.insert().values(
+            message_id=first.message_id, case_ref=CASE, kind=first.kind, source_topic="t",
+            source_partition=0, source_offset=1, payload=first.record, recorded_at=now))
+        conn.execute(m.case_view.insert().values(case_ref=CASE, view=_json.loads(
+            _json.dumps(view)), version=1, updated_at=now))
+    engine.dispose()
+    old = importlib.import_module("hub.store.migrations.versions.0005_i15_effect_ledger")
+    old_kenmerk = old._old_booking(CASE, view["beslissingen"][0])[1]["boekingskenmerk"]
+
+    store = Store(url, projection=decisions, emitter=LedgerEmitter(CODEC))
+    try:
+        [seeded] = store.effects(CASE)
+        assert (seeded["soort"], seeded["record"]["boekingskenmerk"]) == ("BOEKING", old_kenmerk)
+        while store.project_pending():
+            pass
+        assert len(store.effects(CASE)) == 1  # the same view: nothing sent again
+        store.record_batch("c", [line(2, False)])
+        back = store.effects(CASE)[-1]
+        assert (back["soort"], back["record"]["tegenboeking_van"]) == ("TEGENBOEKING",
+                                                                       old_kenmerk)
+    finally:
+        store.close()
