@@ -6,8 +6,8 @@ transfer, and drops one camt.053.001.02 statement per batch in the inbox, with t
 the transfers, plus an unrelated debit and an incoming credit the hub must not mistake for its own.
 Anomalies: ``reject_every`` leaves every n-th transfer unpaid (the bank rejected it). The
 financial system pays no reversed booking: a transfer whose booking a tegenboeking it has read
-reverses is left out (a reversal that arrives after the transfer was executed is too late: the
-hub then reclaims the payment).
+reverses, and no correction replaces (``vervangt``), is left out (a reversal that arrives after
+the transfer was executed is too late: the hub then reclaims the payment).
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ class FinancialSystemSimulator:
                                                  delimiter=";"))
             path.replace(done / path.name)
         written = 0
+        replaced = {b["vervangt"] for b in self.bookings if b.get("vervangt")}
         reversed_ = {end_to_end_id(b["tegenboeking_van"]) for b in self.bookings
-                     if b.get("tegenboeking_van")}
+                     if b.get("tegenboeking_van") and b["tegenboeking_van"] not in replaced}
         for path in sorted(self.folder.outbox.glob("pain001_*.xml")):
             executed = [ex for ex in self.execute(path.read_bytes(), source=path.name)
                         if ex.end_to_end_id not in reversed_]

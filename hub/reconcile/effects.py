@@ -12,7 +12,8 @@ under each key) and returns the new ledger entries, each one message to send:
 
 - a booking for a newly approved line; a reversal (``TEGENBOEKING``: minus the booked amount,
   ``tegenboeking_van`` the booked kenmerk) when the line is no longer approved or its booking
-  changed, then the corrected booking where one is due;
+  changed, then the corrected booking where one is due (``vervangt``: the kenmerk it replaces,
+  so what was paid on the line counts for it);
 - a signal the view implies; a withdrawal (``INTREKKING``, ``ingetrokken_signaal_id``) of a live
   signal the view no longer implies (or whose content changed, then the new version);
 - a registration; a correction (``CORRECTIE``) of a correctable one that changed; an ontzorgen
@@ -175,14 +176,20 @@ class _Step:
     def booking(self, cur: Mapping[str, Any] | None, imp: Implied | None, why: str
                 ) -> list[Entry]:
         out = []
+        replaces = None
         if cur is not None and cur["live"]:
             ident = effect_id(self.case_ref, self.key, self.seq + 1, "tegen:" + cur["effect_id"])
             record = ob.reversal_record(cur["record"], ob.kenmerk_of(ident), self.now)
+            reden = why if imp is None else changed(cur["record"], imp.record)
             out.append(self.entry(TEGENBOEKING, topics.BOEKING, record, live=False, content="",
-                                  reden=why, amount=record["bedrag_cent"], ident=ident))
+                                  reden=reden, amount=record["bedrag_cent"], ident=ident))
+            replaces = str(cur["record"]["boekingskenmerk"])
+        elif cur is not None:  # reversed earlier: what was paid on the line still counts
+            replaces = cur["record"].get("tegenboeking_van") or None
         if imp is not None:
             ident = effect_id(self.case_ref, self.key, self.seq + 1, imp.digest)
-            record = {**imp.record, "boekingskenmerk": ob.kenmerk_of(ident)}
+            record = {**imp.record, "boekingskenmerk": ob.kenmerk_of(ident),
+                      "vervangt": replaces}
             out.append(self.entry(BOEKING, topics.BOEKING, record, live=True, content=imp.digest,
                                   reden=imp.reden, amount=record["bedrag_cent"], ident=ident))
         return out
@@ -214,6 +221,12 @@ class _Step:
         record = ob.operator_signal(self.case_ref, cur["record"], topic, self.now)
         return [self.entry(SIGNALERING, topics.SIGNAAL, record, live=True, content=GONE,
                            reden="niet-intrekbaar")]
+
+
+def changed(booked: Mapping[str, Any], now: Mapping[str, Any]) -> str:
+    """Why a standing booking is corrected: which of its fields the view changed."""
+    fields = [f for f in ob.BOOKING_CONTENT if booked.get(f) != now.get(f)]
+    return "gewijzigd: " + ", ".join(fields or ["inhoud"])
 
 
 def effect_id(case_ref: str, key: str, seq: int, content: str) -> str:

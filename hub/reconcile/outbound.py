@@ -130,7 +130,8 @@ def booking_record(case_ref: str, decision: dict[str, Any], now: datetime) -> di
         "verplichting_kenmerk": None,
         "omschrijving": f"factuur {decision['factuurnummer']} regel {decision['regelnummer']}",
         "iban_begunstigde": decision.get("iban_begunstigde"),
-        "naam_begunstigde": decision.get("leverancier_naam"), "tegenboeking_van": None}
+        "naam_begunstigde": decision.get("leverancier_naam"), "tegenboeking_van": None,
+        "vervangt": None}
 
 
 def kenmerk_of(effect_id: str) -> str:
@@ -143,7 +144,8 @@ def reversal_record(booked: dict[str, Any], kenmerk: str, now: datetime) -> dict
     referencing the reversed booking's kenmerk. Paid by nobody (financieel FORMAT.md)."""
     return {**booked, "boekingskenmerk": kenmerk, "produced_at": now, "boekingsdatum": now.date(),
             "bedrag_cent": -int(booked["bedrag_cent"]), "tegenboeking_van":
-            booked["boekingskenmerk"], "omschrijving": f"tegenboeking {booked['omschrijving']}"}
+            booked["boekingskenmerk"], "vervangt": None,
+            "omschrijving": f"tegenboeking {booked['omschrijving']}"}
 
 
 def withdrawal_record(sent: dict[str, Any], signal_id: str, now: datetime) -> dict[str, Any]:

@@ -38,9 +38,9 @@ from hub.report.edges import EdgeFolders, Refusals, refusals
 from hub.report.payments import (
     Payment,
     Payments,
-    bookings,
+    lines,
     reclaim_row,
-    to_reclaim,
+    settle,
     unbooked_row,
     unpaid_row,
 )
@@ -176,29 +176,28 @@ class Collector:
                     self.tally.add(ACTIONS, action)
 
     def _bookings(self, ref: str, entries: Sequence[Mapping[str, Any]]) -> None:
-        """A case's bookings from its effect ledger: paid, unpaid, or paid and reversed since
-        (a terugvordering: in the budget line's reclaim column, its own section and the
-        actions)."""
+        """A case's bookings from its effect ledger, per invoice line: paid, not yet paid, or
+        paid beyond what stands now (a terugvordering: in the budget line's reclaim column,
+        its own section and the actions)."""
         o = self.options
-        for booking in bookings(entries):
-            taken = self._payments.take(booking.kenmerk)
-            if taken is None:
-                if booking.live and o.wanted(booking.gemeente):
-                    self.tally.add(COMPLETENESS, unpaid_row(ref, booking, o.day))
+        for line in lines(entries):
+            s = settle(line, [self._payments.take(b.kenmerk) for b in line])
+            a = s.anchor
+            kp, ks = a.kostenplaats or None, a.kostensoort or None
+            if s.live is not None and s.unpaid and o.wanted(a.gemeente):
+                self.tally.add(COMPLETENESS, unpaid_row(ref, s.live, o.day, s.unpaid))
+            if s.paid:
+                self.budget.paid(a.gemeente, a.jaar, kp, ks, s.paid)
+            if not s.reclaim:
                 continue
-            paid, paid_on = taken
-            kp, ks = booking.kostenplaats or None, booking.kostensoort or None
-            self.budget.paid(booking.gemeente, booking.jaar, kp, ks, paid)
-            reclaim = to_reclaim(booking, paid)
-            if not reclaim:
-                continue
-            self.budget.reclaim(booking.gemeente, booking.jaar, kp, ks, reclaim)
-            if o.wanted(booking.gemeente):
-                self.tally.add(RECLAIMS, reclaim_row(ref, booking, paid_on, reclaim))
+            self.budget.reclaim(a.gemeente, a.jaar, kp, ks, s.reclaim)
+            gone = s.reclaimed or a
+            if o.wanted(a.gemeente):
+                self.tally.add(RECLAIMS, reclaim_row(ref, gone, s.paid_on, s.reclaim))
                 self.tally.add(ACTIONS, self.actions.reclaim(
-                    booking.kenmerk, ref, booking.gemeente, paid_on,
-                    days_between(booking.tegengeboekt_op, o.day) or 0, reclaim,
-                    f"betaald, daarna tegengeboekt ({booking.reden}): {booking.omschrijving}"))
+                    gone.kenmerk, ref, a.gemeente, s.paid_on,
+                    days_between(gone.tegengeboekt_op, o.day) or 0, s.reclaim,
+                    f"betaald, daarna tegengeboekt ({gone.reden}): {gone.omschrijving}"))
 
     def _add_each(self, section: Any, rows: Iterable[Any], gemeente_at: int) -> None:
         for row in rows:

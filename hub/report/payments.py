@@ -58,10 +58,50 @@ class Booking:
         return self.tegenboeking is None
 
 
+@dataclass(frozen=True)
+class Settled:
+    """One invoice line's bookings against what the bank paid on any of them."""
+
+    live: Booking | None  # the booking that stands (None: the line is no longer booked)
+    anchor: Booking  # where its payments are counted: the standing booking, else the last one
+    paid: int
+    paid_on: date | None
+    unpaid: int  # booked, not yet paid
+    reclaim: int  # paid, no longer approved: to reclaim from the supplier
+    reclaimed: Booking | None  # the reversed booking the reclaim is about
+
+
+def settle(line: Sequence[Booking], payments: Sequence[tuple[int, date | None] | None]
+           ) -> Settled:
+    """The one rule for reclaims (terugvordering): per invoice line, what was paid on any of
+    its bookings counts for the booking that stands now (a correction ``vervangt`` the reversed
+    one, and the financial system pays only the difference); what exceeds it is to reclaim.
+    So approved = paid - to reclaim + booked-not-yet-paid holds per line, to the cent."""
+    live = next((b for b in reversed(line) if b.live), None)
+    paid = sum(p[0] for p in payments if p)
+    days = [p[1] for p in payments if p and p[1]]
+    amount = live.bedrag_cent if live else 0
+    covered = min(paid, amount) if amount > 0 else 0
+    unpaid = amount - covered if amount > 0 else amount
+    paid_reversed = [b for b, p in zip(line, payments, strict=True) if p and not b.live]
+    reversed_ = paid_reversed[-1] if paid_reversed else next(
+        (b for b in reversed(line) if not b.live), None)
+    return Settled(live, live or line[-1], paid, max(days) if days else None, unpaid,
+                   paid - covered, reversed_)
+
+
 def to_reclaim(booking: Booking, paid: int) -> int:
-    """The one rule for what is to be reclaimed from the supplier (terugvordering): what was
-    paid on a booking that was reversed afterwards."""
+    """What is to be reclaimed on one booking alone: what was paid on it once reversed."""
     return 0 if booking.live else paid
+
+
+def lines(entries: Sequence[Mapping[str, Any]]) -> list[list[Booking]]:
+    """A case's bookings per invoice line (effect key), in ledger order."""
+    by_line: dict[str, list[Booking]] = {}
+    for e, b in zip((e for e in entries if e["soort"] == BOEKING), bookings(entries),
+                    strict=True):
+        by_line.setdefault(str(e["effect_key"]), []).append(b)
+    return list(by_line.values())
 
 
 def bookings(entries: Sequence[Mapping[str, Any]]) -> list[Booking]:
@@ -117,10 +157,11 @@ def reclaim_row(case_ref: str, b: Booking, paid_on: date | None, cents: int) -> 
             b.reden, cents, f"betaald op een tegengeboekte boeking: {b.omschrijving}")
 
 
-def unpaid_row(case_ref: str, b: Booking, day: date) -> Row:
-    """Completeness: a booking no payment carries the kenmerk of."""
+def unpaid_row(case_ref: str, b: Booking, day: date, cents: int | None = None) -> Row:
+    """Completeness: a booking (or the part of it) no payment covers."""
     return (UNPAID, b.kenmerk, case_ref, b.gemeente, b.leverancier, b.boekingsdatum,
-            days_between(b.boekingsdatum, day), b.bedrag_cent, 1, b.omschrijving)
+            days_between(b.boekingsdatum, day), b.bedrag_cent if cents is None else cents, 1,
+            b.omschrijving)
 
 
 def unbooked_row(p: Payment, day: date) -> Row:

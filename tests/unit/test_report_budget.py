@@ -212,3 +212,35 @@ def test_r22_the_pib_section_names_the_gemeente_of_the_pib_budget_not_onbekend()
     collector.case(A, {**view(A, "0363"), "gemeente": None}, None)  # no residence known
     collector.finish({}, [])
     assert [(r[0], r[1]) for r in tally.rows(PIB)] == [(A, "0392")]
+
+
+def test_a_paid_line_moved_to_another_gemeente_is_no_reclaim_and_ties_out() -> None:
+    """R17 after payment: the booking is reversed and booked again on the new gemeente
+    (``vervangt``); what was paid counts for the new booking, nothing is reclaimed."""
+    moved = {**APPROVED, "gemeentecode": "0599"}
+    sent = ledger(A, view(A, "0363", [APPROVED]))
+    sent += [dict(e) for e in plan(A, view(A, "0599", [moved]), sent, SENT)]
+    assert [e["soort"] for e in sent] == ["BOEKING", "TEGENBOEKING", "BOEKING"]
+    assert sent[1]["reden"] == "gewijzigd: gemeentecode"
+    booked = sent[0]["record"]["boekingskenmerk"]
+    assert sent[2]["record"]["vervangt"] == booked
+    paid = Payment("p1", "FA1", booked, "B10001", "F-1", date(2024, 5, 1), 100_000)
+    tally = run([(A, view(A, "0599", [moved]))], payments=[paid], ledgers={A: sent})
+    assert tally.rows(RECLAIMS) == []
+    assert "BOEKING_ZONDER_BETALING" not in {r[0] for r in tally.rows(COMPLETENESS)}
+    assert budget_row(tally, "0599", 2024)["betaald"] == 100_000
+    checks = {label: (left, right) for label, left, right in tieouts(tally, tally.rows(BUDGET))}
+    left, right = checks["Goedgekeurd = betaald - terug te vorderen + geboekt, nog niet betaald"]
+    assert left == right == 100_000
+
+
+def test_a_lower_corrected_amount_reclaims_the_difference() -> None:
+    lower = {**APPROVED, "goedgekeurd_cent": 60_000}
+    sent = ledger(A, view(A, "0363", [APPROVED]))
+    sent += [dict(e) for e in plan(A, view(A, "0363", [lower]), sent, SENT)]
+    booked = sent[0]["record"]["boekingskenmerk"]
+    paid = Payment("p1", "FA1", booked, "B10001", "F-1", date(2024, 5, 1), 100_000)
+    tally = run([(A, view(A, "0363", [lower]))], payments=[paid], ledgers={A: sent})
+    [row] = tally.rows(RECLAIMS)
+    assert row[RECLAIMS.index("bedrag")] == 40_000
+    assert row[RECLAIMS.index("reden")] == "gewijzigd: bedrag_cent"

@@ -129,7 +129,8 @@ def _old_booking(case_ref: str, d: dict[str, Any]) -> tuple[str, dict[str, Any]]
         "verplichting_kenmerk": None,
         "omschrijving": f"factuur {d['factuurnummer']} regel {d['regelnummer']}",
         "iban_begunstigde": d.get("iban_begunstigde"),
-        "naam_begunstigde": d.get("leverancier_naam"), "tegenboeking_van": None}
+        "naam_begunstigde": d.get("leverancier_naam"), "tegenboeking_van": None,
+        "vervangt": None}
 
 
 def _old_signal(case_ref: str, s: dict[str, Any], ident: str) -> dict[str, Any]:
