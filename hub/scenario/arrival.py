@@ -33,6 +33,14 @@ class Arrival:
 
     seed: int
     delays: dict[str, float] = field(default_factory=dict)
+    last: tuple[str, ...] = ()  # partners that start only once the others' effects settled
+
+    @classmethod
+    def demo(cls) -> Arrival:
+        """``hub up --demo``: DUO (exam results, ontheffingen, corrections) comes last, after
+        the schools' invoices were approved, booked and paid: lines it refuses then (R24, R13)
+        were paid, so the report shows their terugvorderingen."""
+        return cls(0, {}, ("duo",))
 
     @classmethod
     def drawn(cls, seed: int, partners: Iterable[str] = PARTNERS, *, gap_s: tuple[float, float]
@@ -53,8 +61,8 @@ class Arrival:
 
     def describe(self) -> str:
         """``isam +2.3 s, duo +5.0 s, ...`` in arrival order."""
-        return ", ".join(f"{n} +{d:.1f} s" for n, d in sorted(self.delays.items(),
-                                                              key=lambda kv: kv[1]))
+        timed = [f"{n} +{d:.1f} s" for n, d in sorted(self.delays.items(), key=lambda kv: kv[1])]
+        return ", ".join([*timed, *(f"{n} once the others settled" for n in self.last)])
 
 
 def cents(text: str) -> int:

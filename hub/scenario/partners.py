@@ -79,15 +79,19 @@ class Partners:
     waiting: set[str] = field(default_factory=set)  # partners whose turn has not come yet
 
     def later(self, partner: str, release: Callable[[], Any]) -> None:
-        """Run ``release`` (hand over ``partner``'s input) now, or at its arrival time."""
+        """Run ``release`` (hand over ``partner``'s input) now, at its arrival time, or (one of
+        ``arrival.last``) once everything the others handed over is processed and paid."""
         delay = self.arrival.delay(partner) if self.arrival else 0.0
-        if delay <= 0:
+        last = self.arrival is not None and partner in self.arrival.last
+        if delay <= 0 and not last:
             release()
             return
         self.waiting.add(partner)
 
         async def at_its_time() -> None:
             await asyncio.sleep(delay)
+            while last and not await asyncio.to_thread(self.settled):
+                await asyncio.sleep(2.0)
             result = release()
             if asyncio.iscoroutine(result):
                 self.tasks.append(asyncio.ensure_future(result))
@@ -172,6 +176,17 @@ class Partners:
                                                     settings=KredietbankSettings(
             api_url=url, api_token=sim.token, poll_interval_s=1.0, retry_backoff_s=0.5,
             page_size=500, cursor_name=self.cursor("kredietbank"), relay_besluiten=False)))
+
+    def settled(self) -> bool:
+        """The partners that are not last have handed everything over, the hub has projected
+        and published it, and the bank has executed every payment batch."""
+        last = set(self.arrival.last) if self.arrival else set()
+        if any(v for k, v in self.delivered().items() if k not in last):
+            return False
+        store = self.runtime.store
+        if store.pending_projections() or store.pending_outbox(1):
+            return False
+        return self.bank is None or not list(self.bank.folder.outbox.glob("*.xml"))
 
     def cursor(self, partner: str) -> str:
         """This replay's own cursor name (a later replay starts from the beginning again)."""

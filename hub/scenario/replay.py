@@ -89,7 +89,8 @@ def scenario_env(folder: Path) -> dict[str, str]:
 def run_scenario(settings: Settings, folder: Path, say: Say, *, own_stack: bool = True,
                  workspace: Path | None = None, timeout_s: float = 900.0,
                  on_done: Callable[[RunResult], None] | None = None,
-                 hold: threading.Event | None = None, arrival: int | None = None) -> RunResult:
+                 hold: threading.Event | None = None, arrival: int | Arrival | None = None
+                 ) -> RunResult:
     """Replay ``folder``; with ``own_stack`` start (and stop) broker and worker first.
 
     ``on_done`` gets the result once everything is processed; with ``hold`` the partners and
@@ -104,7 +105,7 @@ def run_scenario(settings: Settings, folder: Path, say: Say, *, own_stack: bool 
         settings = stack.settings
     try:
         work = workspace or settings.var_dir / "scenario" / f"{folder.name}-{_run_id()}"
-        order = Arrival.drawn(arrival) if arrival is not None else None
+        order = Arrival.drawn(arrival) if isinstance(arrival, int) else arrival
         return asyncio.run(_replay(settings, folder, work, say, timeout_s, on_done, hold, order))
     finally:
         if stack is not None:
