@@ -25,6 +25,7 @@ PARTNERS = ("duo", "taalaanbieder", "financieel", "isam", "kredietbank", "isi")
 DEADLINE_SIGNALS = frozenset({"INTAKE_TE_LAAT", "PIP_TE_LAAT", "LBT_TE_LAAT", "GESPREK_TE_LAAT",
                               "TERMIJN_IN_GEVAAR", "TERMIJN_VERSTREKEN"})
 LINE = re.compile(r"regel (\S+)$")
+DUO_LATE = "duo-ontheffingen"  # DUO's ontheffingen and corrections, apart from its other changes
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,11 @@ class Arrival:
 
     @classmethod
     def demo(cls) -> Arrival:
-        """``hub up --demo``: DUO (exam results, ontheffingen, corrections) comes last, after
-        the schools' invoices were approved, booked and paid: lines it refuses then (R24, R13)
-        were paid, so the report shows their terugvorderingen."""
-        return cls(0, {}, ("duo",))
+        """``hub up --demo``: DUO's ontheffingen and corrections (``DUO_LATE``) come last, once
+        the schools' invoices were approved, booked and paid: the lines they refuse then (R24:
+        no service after the plicht ended) were paid, so the report shows their
+        terugvorderingen, as happens when DUO's decision reaches the hub late."""
+        return cls(0, {}, (DUO_LATE,))
 
     @classmethod
     def drawn(cls, seed: int, partners: Iterable[str] = PARTNERS, *, gap_s: tuple[float, float]

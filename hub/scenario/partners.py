@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from connectors.taalaanbieder.run import TaalaanbiederConnector
 from hub.broker import free_port
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
-from hub.scenario.arrival import Arrival
+from hub.scenario.arrival import DUO_LATE, Arrival
 from hub.scenario.feeds import load_duo, load_facturen, load_mutaties, play_isam
 
 
@@ -122,8 +122,14 @@ class Partners:
         pki = generate_pki(self.work / "duo-pki")
         sim = simulator_for(pki)
         changes = load_duo(self.folder / "duo" / "wijzigingen.xml")
+        late: list[Any] = []
+        if self.arrival is not None and DUO_LATE in self.arrival.last:
+            late = [c for c in changes if c.kind == "Ontheffing" or c.corrigeert]
+            changes = [c for c in changes if c not in late]
         self.duo_last = max((c.sequence for c in changes), default=0)
         self.later("duo", lambda: sim.changes.extend(changes))
+        if late:
+            self.later(DUO_LATE, lambda: self._late_duo(sim.changes, late))
         url = stack.enter_context(serve_duo(sim, tls=ServerTls(pki.server_cert, pki.server_key,
                                                                pki.ca_cert)))
         self.connectors.append(DuoConnector(self.runtime, writer, settings=settings_for(
@@ -176,6 +182,13 @@ class Partners:
                                                     settings=KredietbankSettings(
             api_url=url, api_token=sim.token, poll_interval_s=1.0, retry_backoff_s=0.5,
             page_size=500, cursor_name=self.cursor("kredietbank"), relay_besluiten=False)))
+
+    def _late_duo(self, served: list[Any], late: list[Any]) -> None:
+        """DUO hands out its held-back changes after the others, numbered on from its last one
+        (its cursor has passed their old numbers; the order that counts is their tijdstip)."""
+        start = max((c.sequence for c in served), default=0)
+        served.extend(replace(c, sequence=start + n) for n, c in enumerate(late, 1))
+        self.duo_last = start + len(late)
 
     def settled(self) -> bool:
         """The partners that are not last have handed everything over, the hub has projected
