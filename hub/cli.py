@@ -219,12 +219,12 @@ def case_effects(case_ref: str = typer.Argument(..., help="Case reference (CR...
     correction the hub sent, with its reason and whether it still holds (audited)."""
     import json
 
-    from hub.reconcile.effects import summary
+    from hub.reconcile.effects import summaries
     from hub.store import Store
 
     store = Store(_settings().effective_database_url)
     try:
-        entries = [summary(e) for e in store.effects(case_ref)]
+        entries = summaries(store.effects(case_ref))
         store.audit("cli", "case.effects", "case", case_ref)
     finally:
         store.close()
@@ -235,14 +235,14 @@ def case_effects(case_ref: str = typer.Argument(..., help="Case reference (CR...
     if not entries:
         out.print(f"{case_ref}: no effects sent")
         return
-    table = Table("#", "soort", "effect", "kenmerk", "bedrag", "reden", "staat", "verwijst naar",
-                  "verzonden op", title=f"effect ledger {case_ref}")
+    table = Table("#", "soort", "kenmerk", "bedrag", "reden", "staat", "verwijst naar",
+                  "verzonden", "effect", title=f"effect ledger {case_ref}")
     for e in entries:
         cents = e["bedrag_cent"]
-        table.add_row(str(e["seq"]), e["soort"], e["effect"], e["kenmerk"],
+        table.add_row(str(e["seq"]), e["soort"], e["kenmerk"],
                       "" if cents is None else f"{cents / 100:.2f}", e["reden"], e["staat"],
-                      e["verwijst_naar"] or "", str(e["verzonden_op"])[:19])
-    out.print(table)
+                      e["verwijst_naar"] or "", str(e["verzonden_op"])[:10], e["effect"])
+    Console(soft_wrap=True, width=max(out.width, 200)).print(table)
 
 
 # Command groups that live beside their feature: each module has ``register(app)``.

@@ -22,7 +22,7 @@ from hub.console.masking import count_bsns, decode_masked, masked, unmask
 from hub.console.redrive import check_reason, redrive, select_letters
 from hub.console.sampler import DeadLetterEntry, iso
 from hub.errors import ConfigurationError, HubError
-from hub.reconcile.effects import summary
+from hub.reconcile.effects import summaries
 
 if TYPE_CHECKING:
     from hub.console.context import ConsoleContext
@@ -210,7 +210,7 @@ async def case_lookup(request: web.Request) -> web.Response:
     if view is None and not facts:
         raise _error(web.HTTPNotFound, "no such case")
     await asyncio.to_thread(ctx.store.audit, f"console:{user.name}", "case.lookup", "case", ref)
-    ledger = [summary(e) for e in await asyncio.to_thread(ctx.store.effects, ref)]
+    ledger = summaries(await asyncio.to_thread(ctx.store.effects, ref))
     return web.json_response({"case_ref": ref, "view": masked(view), "facts": masked(facts),
                               "effecten": ledger})
 

@@ -260,15 +260,37 @@ def net(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             "niet_intrekbaar": sorted(k for k, e in latest.items() if e["digest"] == GONE)}
 
 
-def summary(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """One ledger entry as operators read it (``hub case effects``, the console's case lookup):
-    what was sent, why, and whether the partner holds it now."""
+WITHDRAWALS = frozenset({TEGENBOEKING, INTREKKING, AFMELDING})
+
+
+def summaries(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A case's ledger as operators read it (``hub case effects``, the console's case lookup):
+    per effect, in version order, what was sent, why, and whether the partner holds it now
+    (``geldt``), it was replaced or withdrawn later (``vervallen``), or it is itself a reversal,
+    withdrawal or afmelding (``intrekking``)."""
+    latest = current(entries)
+    out = []
+    for e in sorted(entries, key=lambda e: (str(e["effect_key"]), int(e["seq"]))):
+        last = latest[str(e["effect_key"])]
+        if e["soort"] in WITHDRAWALS:
+            staat = "intrekking"
+        elif e["live"] and last["seq"] == e["seq"]:
+            staat = "geldt"
+        else:
+            staat = "vervallen"
+        out.append(summary(e, staat))
+    return out
+
+
+def summary(entry: Mapping[str, Any], staat: str) -> dict[str, Any]:
+    """One ledger entry: what was sent, why, and its ``staat`` (``summaries``)."""
     record = entry.get("record") or {}
     what = record.get("boekingskenmerk") or record.get("signaal_type") or ""
-    refers = record.get("tegenboeking_van") or record.get("ingetrokken_signaal_id") or None
+    refers = record.get("tegenboeking_van") or record.get("ingetrokken_signaal_id") or \
+        record.get("vervangt") or None
     created = entry.get("created_at")
     return {"seq": entry["seq"], "effect": entry["effect_key"], "soort": entry["soort"],
             "bericht_id": entry["effect_id"], "topic": entry["topic"], "kenmerk": what,
             "verwijst_naar": refers, "bedrag_cent": entry.get("bedrag_cent"),
-            "reden": entry["reden"], "staat": "geldt" if entry["live"] else "vervallen",
+            "reden": entry["reden"], "staat": staat,
             "verzonden_op": created.isoformat() if isinstance(created, datetime) else created}

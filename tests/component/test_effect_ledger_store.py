@@ -145,3 +145,30 @@ def test_an_upgraded_store_seeds_the_ledger_with_what_the_old_emitter_booked(
                                                                        old_kenmerk)
     finally:
         store.close()
+
+
+def test_hub_case_effects_lists_the_ledger_with_reasons_and_state(tmp_path: Path) -> None:
+    """``hub case effects``: every entry with its reason; the reversed booking ``vervallen``."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    store = Store(url, projection=decisions, emitter=LedgerEmitter(CODEC))
+    try:
+        store.record_batch("c", [line(1, True)])
+        store.record_batch("c", [line(2, False)])
+    finally:
+        store.close()
+    env = {"HUB_HOME": str(tmp_path), "HUB_DATABASE_URL": url}
+    result = CliRunner().invoke(app, ["case", "effects", CASE, "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    rows = [_json.loads(line) for line in result.output.splitlines()]
+    assert [(r["soort"], r["staat"], r["reden"]) for r in rows] == [
+        ("BOEKING", "vervallen", "R9.akkoord"),
+        ("TEGENBOEKING", "intrekking", "R9.uren-niet-geleverd")]
+    assert rows[1]["verwijst_naar"] == rows[0]["kenmerk"]
+    table = CliRunner().invoke(app, ["case", "effects", CASE], env=env)
+    assert "TEGENBOEKING" in table.output and "R9.uren-niet-geleverd" in table.output
