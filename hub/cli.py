@@ -18,9 +18,11 @@ app = typer.Typer(help="Integration hub for the Wet inburgering.", no_args_is_he
 topics_app = typer.Typer(help="The declared topics.", no_args_is_help=True)
 schemas_app = typer.Typer(help="The Avro schemas and their locked versions.", no_args_is_help=True)
 db_app = typer.Typer(help="The case store.", no_args_is_help=True)
+case_app = typer.Typer(help="One case as the hub holds it.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(db_app, name="db")
+app.add_typer(case_app, name="case")
 out = Console(soft_wrap=True)  # long lines (paths, pids) stay whole in logs and pipes
 
 
@@ -207,6 +209,40 @@ def bench(messages: str = typer.Option("10000,100000", help="Comma-separated siz
     sizes = [int(size) for size in messages.split(",") if size.strip()]
     out.print(f"hub bench: driver={driver}, sizes={sizes}, SQLite store, embedded Tansu broker")
     run(sizes, driver, out.print, facts_per_case)
+
+
+@case_app.command("effects")
+def case_effects(case_ref: str = typer.Argument(..., help="Case reference (CR...)."),
+                 as_json: bool = typer.Option(False, "--json", help="JSON lines, one per entry.")
+                 ) -> None:
+    """The case's effect ledger: every booking, reversal, signal, withdrawal, registration and
+    correction the hub sent, with its reason and whether it still holds (audited)."""
+    import json
+
+    from hub.reconcile.effects import summaries
+    from hub.store import Store
+
+    store = Store(_settings().effective_database_url)
+    try:
+        entries = summaries(store.effects(case_ref))
+        store.audit("cli", "case.effects", "case", case_ref)
+    finally:
+        store.close()
+    if as_json:
+        for entry in entries:
+            print(json.dumps(entry, sort_keys=True, default=str))
+        return
+    if not entries:
+        out.print(f"{case_ref}: no effects sent")
+        return
+    table = Table("#", "soort", "kenmerk", "bedrag", "reden", "staat", "verwijst naar",
+                  "verzonden", "effect", title=f"effect ledger {case_ref}")
+    for e in entries:
+        cents = e["bedrag_cent"]
+        table.add_row(str(e["seq"]), e["soort"], e["kenmerk"],
+                      "" if cents is None else f"{cents / 100:.2f}", e["reden"], e["staat"],
+                      e["verwijst_naar"] or "", str(e["verzonden_op"])[:10], e["effect"])
+    Console(soft_wrap=True, width=max(out.width, 200)).print(table)
 
 
 # Command groups that live beside their feature: each module has ``register(app)``.

@@ -134,8 +134,20 @@ Projection = Callable[[str, Sequence[Fact]], dict[str, Any]]
 
 Must be pure and must not mutate the facts: they may be shared with the store's cache."""
 
-Emitter = Callable[[str, dict[str, Any] | None, dict[str, Any]], Sequence[OutboxMessage]]
-"""(case_ref, old view or None, new view) -> messages to put in the outbox; may be empty."""
+@dataclass(frozen=True)
+class Emission:
+    """What a view change sends: new effect-ledger entries (plain dicts with the columns of
+    ``hub.store.models.EffectRow``, minus ``case_ref`` and ``created_at``) and their messages."""
+
+    entries: Sequence[dict[str, Any]]
+    messages: Sequence[OutboxMessage]
+
+
+NOTHING = Emission((), ())
+
+Emitter = Callable[[str, dict[str, Any], Sequence[dict[str, Any]], datetime], Emission]
+"""(case_ref, new view, the case's effect ledger so far, now) -> what to add to the ledger and
+the outbox (ARCHITECTURE §2.3: the difference between what the view implies and what was sent)."""
 
 
 Derive = Callable[[InboundMessage], Sequence[InboundMessage]]
@@ -174,8 +186,7 @@ def default_projection(case_ref: str, facts: Sequence[Fact]) -> dict[str, Any]:
     return {"facts": len(facts), "kinds": sorted({fact.kind for fact in facts})}
 
 
-def no_emitter(
-    case_ref: str, old: dict[str, Any] | None, new: dict[str, Any]
-) -> Sequence[OutboxMessage]:
+def no_emitter(case_ref: str, view: dict[str, Any], ledger: Sequence[dict[str, Any]],
+               now: datetime) -> Emission:
     """The default emitter: a view change sends nothing."""
-    return ()
+    return NOTHING

@@ -12,8 +12,8 @@ from pathlib import Path
 import topics
 from hub.codec import AvroCodec
 from hub.errors import ConfigurationError, UnparsableSetting
+from hub.outbound.emit import LedgerEmitter
 from hub.privacy import BsnCipher
-from hub.reconcile.emit import ViewEmitter
 from hub.reconcile.links import derived, linked
 from hub.reconcile.moves import Peildatum
 from hub.reconcile.tables import load_tables
@@ -62,9 +62,10 @@ class Runtime:
         return StoreReentries(self.store)
 
     @cached_property
-    def emitter(self) -> ViewEmitter:
-        """What a view change sends (registrations, signals, bookings), encoded."""
-        return ViewEmitter(self.codec)
+    def emitter(self) -> LedgerEmitter:
+        """What a view change sends: the effect ledger's diff (bookings and reversals, signals
+        and withdrawals, registrations and corrections), encoded."""
+        return LedgerEmitter(self.codec)
 
     @cached_property
     def reconciler(self) -> Reconciler:

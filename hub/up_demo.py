@@ -27,6 +27,7 @@ from hub.report.jaar import run_jaar
 from hub.report.nightly import NightlyResult, run_nightly
 from hub.runtime import Runtime
 from hub.scenario import DEMO, RunResult, generate, run_scenario, scenario_env
+from hub.scenario.arrival import Arrival
 from hub.settings import Settings
 
 Say = Callable[[str], None]
@@ -80,7 +81,7 @@ class DemoRun:
     def _run(self) -> None:
         try:
             run_scenario(self.settings, self.folder, self.say, own_stack=False,
-                         on_done=self._finished, hold=self.hold)
+                         on_done=self._finished, hold=self.hold, arrival=Arrival.demo())
         except Exception as exc:  # the stack keeps running; say what went wrong
             self.say(f"demo     replay failed: {type(exc).__name__}: {exc}")
         finally:

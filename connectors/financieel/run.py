@@ -54,6 +54,7 @@ class FinancieelConnector(Connector):
         self.folder = DropFolder(s.root_dir(runtime.settings)).create()
         self.paid = Ledger(self.folder.root / ".ledger" / "betaalopdrachten.jsonl")
         self.exported = Ledger(self.folder.root / ".ledger" / "boekingen.jsonl")
+        self.covered = Ledger(self.folder.root / ".ledger" / "gedekt.jsonl")  # kenmerk -> cents
         self.debtor = s.debtor()
         self.inbox = Inbox(self.health.part("inbox"), max_bytes=s.max_file_bytes,
                            attempts=self.retry.attempts, unstable_polls=s.unstable_polls)
@@ -74,7 +75,9 @@ class FinancieelConnector(Connector):
         fresh = [r for _, r in batch if r["message_id"] not in self.exported]
         if not fresh:
             return
-        planned = [p for p in t.plan(fresh)
+        replaced = {str(r["vervangt"]) for r in fresh if r.get("vervangt")}
+        covered = {k: int(e["cent"]) for k in replaced if (e := self.covered.get(k))}
+        planned = [p for p in t.plan(fresh, covered)
                    if p.transfer is None or p.transfer.end_to_end_id not in self.paid]
         now = datetime.now(UTC)
         stamp = now.strftime("%Y%m%d%H%M%S%f")
@@ -88,6 +91,8 @@ class FinancieelConnector(Connector):
         await asyncio.to_thread(self.folder.write_outbox, f"boekingen_{stamp}.csv",
                                 t.export_csv(planned, batch_id))
         self.exported.add([{"id": r["message_id"], "batch": batch_id} for r in fresh])
+        self.covered.add([{"id": p.booking["boekingskenmerk"], "cent": p.covered}
+                          for p in planned if p.covered])
         log.info("bookings_exported count=%d transfers=%d batch=%s", len(planned),
                  len(transfers), batch_id)
 

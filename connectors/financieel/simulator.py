@@ -4,7 +4,10 @@ It speaks the drop-folder contract of FORMAT.md: it reads ``boekingen_*.csv`` an
 ``pain001_*.xml`` from the outbox (moving them to ``outbox/gelezen/`` once read), "executes" every
 transfer, and drops one camt.053.001.02 statement per batch in the inbox, with the EndToEndIds of
 the transfers, plus an unrelated debit and an incoming credit the hub must not mistake for its own.
-Anomalies: ``reject_every`` leaves every n-th transfer unpaid (the bank rejected it).
+Anomalies: ``reject_every`` leaves every n-th transfer unpaid (the bank rejected it). The
+financial system pays no reversed booking: a transfer whose booking a tegenboeking it has read
+reverses, and no correction replaces (``vervangt``), is left out (a reversal that arrives after
+the transfer was executed is too late: the hub then reclaims the payment).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from lxml import etree
 
 from connectors import safexml
 from connectors.financieel.camt import CAMT_NS
-from connectors.financieel.sepa import PAIN_NS
+from connectors.financieel.sepa import PAIN_NS, end_to_end_id
 from connectors.kit.folder import DropFolder, write_atomic
 
 PAIN = {"p": PAIN_NS}
@@ -55,8 +58,12 @@ class FinancialSystemSimulator:
                                                  delimiter=";"))
             path.replace(done / path.name)
         written = 0
+        replaced = {b["vervangt"] for b in self.bookings if b.get("vervangt")}
+        reversed_ = {end_to_end_id(b["tegenboeking_van"]) for b in self.bookings
+                     if b.get("tegenboeking_van") and b["tegenboeking_van"] not in replaced}
         for path in sorted(self.folder.outbox.glob("pain001_*.xml")):
-            executed = self.execute(path.read_bytes(), source=path.name)
+            executed = [ex for ex in self.execute(path.read_bytes(), source=path.name)
+                        if ex.end_to_end_id not in reversed_]
             path.replace(done / path.name)
             self.statements += 1
             name = f"camt053_{today:%Y%m%d}_{self.statements:04d}.xml"

@@ -23,10 +23,12 @@ SOURCE = "financieel"
 EXPORT_HEADER = ("boekingskenmerk", "factuurnummer", "leverancier_id", "gemeentecode",
                  "kostenplaats", "kostensoort", "begrotingsjaar", "boekingsdatum", "bedrag",
                  "verplichting_kenmerk", "omschrijving", "betaalstatus", "end_to_end_id",
-                 "betaalbatch")
+                 "betaalbatch", "tegenboeking_van", "vervangt")
 IN_BATCH, CREDIT, NO_IBAN, BAD_IBAN = ("IN_BETAALOPDRACHT", "CREDITERING", "GEEN_IBAN",
                                        "ONGELDIG_IBAN")
 NOT_SEPA = "BUITEN_SEPA"  # a valid IBAN outside the SEPA zone: booked, not in a SEPA batch
+REVERSAL, REVERSED = "TEGENBOEKING", "TEGENGEBOEKT"  # a storno; a booking it reversed (unpaid)
+SETTLED = "VERREKEND"  # a correction whose replaced booking paid it already
 
 
 @dataclass(frozen=True)
@@ -36,29 +38,56 @@ class Planned:
     booking: Mapping[str, Any]
     status: str
     transfer: Transfer | None
+    covered: int = 0  # what is paid towards this booking: its transfer and what it replaces
 
 
-def plan(bookings: Sequence[Mapping[str, Any]]) -> list[Planned]:
+def plan(bookings: Sequence[Mapping[str, Any]], covered: Mapping[str, int] | None = None
+         ) -> list[Planned]:
     """Decide per booking: a transfer for a positive amount to a SEPA-zone IBAN (the one account
-    check, ``connectors.accounts``), else booked only, with the reason as its status."""
-    out = []
+    check, ``connectors.accounts``), else booked only, with the reason as its status. A
+    correction (``vervangt``) is paid only for what the booking it replaces did not cover
+    (``covered``: kenmerk -> cents paid towards it, earlier batches; FORMAT.md)."""
+    out: list[Planned] = []
+    known = dict(covered or {})
+    reversed_ = {b["tegenboeking_van"] for b in bookings if b.get("tegenboeking_van")}
     for b in bookings:
-        iban = (b.get("iban_begunstigde") or "").strip()
-        if b["bedrag_cent"] <= 0:
-            out.append(Planned(b, CREDIT, None))
-        elif not iban:
-            out.append(Planned(b, NO_IBAN, None))
-        elif not accounts.is_iban(iban):
-            out.append(Planned(b, BAD_IBAN, None))
-        elif not accounts.in_sepa_zone(iban):
-            out.append(Planned(b, NOT_SEPA, None))
-        else:
-            out.append(Planned(b, IN_BATCH, Transfer(
-                end_to_end_id=end_to_end_id(b["boekingskenmerk"]), amount_cent=b["bedrag_cent"],
-                creditor_name=b.get("naam_begunstigde") or b["leverancier_id"],
-                creditor_iban=accounts.iban(iban, field="iban_begunstigde"),
-                remittance=f"Factuur {b['factuurnummer']}")))
+        p = _plan_one(b, reversed_, known.get(str(b.get("vervangt") or ""), 0))
+        known[str(b["boekingskenmerk"])] = p.covered
+        out.append(p)
     return out
+
+
+def _plan_one(b: Mapping[str, Any], reversed_: set[str], prior: int) -> Planned:
+    iban = (b.get("iban_begunstigde") or "").strip()
+    due = b["bedrag_cent"] - prior if b.get("vervangt") else b["bedrag_cent"]
+    status = _unpaid_status(b, reversed_, due, iban)
+    if status is not None:
+        return Planned(b, status, None, prior if status == SETTLED else 0)
+    return Planned(b, IN_BATCH, Transfer(
+        end_to_end_id=end_to_end_id(b["boekingskenmerk"]), amount_cent=due,
+        creditor_name=b.get("naam_begunstigde") or b["leverancier_id"],
+        creditor_iban=accounts.iban(iban, field="iban_begunstigde"),
+        remittance=f"Factuur {b['factuurnummer']}"), prior + due)
+
+
+def _unpaid_status(b: Mapping[str, Any], reversed_: set[str], due: int, iban: str
+                   ) -> str | None:
+    """Why a booking enters no payment batch (None: it does)."""
+    if b.get("tegenboeking_van"):
+        return REVERSAL
+    if b["boekingskenmerk"] in reversed_:  # reversed in the same batch: never paid
+        return REVERSED
+    if b.get("vervangt") and b["bedrag_cent"] > 0 and due <= 0:
+        return SETTLED  # what it replaces paid it already
+    if b["bedrag_cent"] <= 0:
+        return CREDIT
+    if not iban:
+        return NO_IBAN
+    if not accounts.is_iban(iban):
+        return BAD_IBAN
+    if not accounts.in_sepa_zone(iban):
+        return NOT_SEPA
+    return None
 
 
 def _euro(cents: int) -> str:
@@ -79,7 +108,8 @@ def export_csv(planned: Sequence[Planned], batch_id: str | None) -> bytes:
             b["boekingsdatum"].isoformat(), _euro(b["bedrag_cent"]),
             b.get("verplichting_kenmerk") or "", b["omschrijving"], p.status,
             p.transfer.end_to_end_id if p.transfer else "",
-            batch_id if p.transfer else ""))
+            batch_id if p.transfer else "", b.get("tegenboeking_van") or "",
+            b.get("vervangt") or ""))
     return out.getvalue().encode("utf-8")
 
 

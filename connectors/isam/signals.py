@@ -73,9 +73,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+WITHDRAWN = "INGETROKKEN"  # the status a withdrawn signal's resource carries (answered 410)
+
+
+def withdraws(record: dict[str, Any]) -> str | None:
+    """The message id of the signal this record withdraws (None: a new signal)."""
+    target = record.get("ingetrokken_signaal_id")
+    return str(target) if target else None
+
+
 def notification(record: dict[str, Any], public_url: str) -> dict[str, Any]:
-    """The notification body announcing one signal; the signal is its own main object."""
-    url = f"{public_url}/api/v1/signalen/{quote(str(record['message_id']), safe='')}"
+    """The notification body announcing one signal, or (``ingetrokken_signaal_id``) withdrawing
+    one: ``actie`` ``destroy`` on the withdrawn signal's resource; the signal is its own main
+    object."""
+    target = withdraws(record) or str(record["message_id"])
+    url = f"{public_url}/api/v1/signalen/{quote(target, safe='')}"
     kenmerken = {"bericht_id": str(record["message_id"]), "case_ref": str(record["case_ref"]),
                  "signaal_type": str(record["signaal_type"]),
                  "gemeentecode": str(record["gemeentecode"]), "regel": str(record["regel"])}
@@ -84,8 +96,8 @@ def notification(record: dict[str, Any], public_url: str) -> dict[str, Any]:
     produced = record["produced_at"]
     aanmaak = produced.isoformat() if isinstance(produced, datetime) else str(produced)
     return {"kanaal": KANAAL, "hoofdObject": url, "resource": RESOURCE, "resourceUrl": url,
-            "actie": "create", "aanmaakdatum": aanmaak.replace("+00:00", "Z"),
-            "kenmerken": kenmerken}
+            "actie": "destroy" if withdraws(record) else "create",
+            "aanmaakdatum": aanmaak.replace("+00:00", "Z"), "kenmerken": kenmerken}
 
 
 def deliveries(record: dict[str, Any], subscriptions: list[Abonnement], public_url: str

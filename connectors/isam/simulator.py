@@ -143,6 +143,15 @@ class IsamSimulator:
         """Bodies of the callbacks that were accepted."""
         return [r.body for r in self.callbacks if r.status == 204]
 
+    def live_signals(self) -> dict[str, dict[str, Any]]:
+        """The signals ISAM shows now, by resourceUrl: every accepted ``create`` not removed by
+        a ``destroy`` on the same resource, whichever was delivered first (a signal's id is
+        never used again, so a withdrawn signal stays withdrawn; FORMAT.md, "Withdrawal")."""
+        bodies = self.delivered()
+        gone = {str(b.get("resourceUrl")) for b in bodies if b.get("actie") == "destroy"}
+        return {str(b["resourceUrl"]): b for b in bodies
+                if b.get("actie") == "create" and str(b.get("resourceUrl")) not in gone}
+
 
 def _json(value: Any) -> Any:
     if isinstance(value, date | datetime):

@@ -189,6 +189,7 @@ class Spool:
                                      avro=avro,
                                      body=json.dumps(body, default=str, sort_keys=True)))
                     known.add(message_id)
+                    _withdraw(s, body)
             rows = s.scalars(select(AfleveringRow).where(
                 AfleveringRow.signaal_id.in_([d[0] for d in deliveries]))).all()
             existing = {(r.signaal_id, r.callback_url): r for r in rows}
@@ -244,3 +245,14 @@ class Spool:
             return [{"signaal_id": d.signaal_id, "callback_url": d.callback_url,
                      "poging": p.poging, "http_status": p.http_status, "fout": p.fout,
                      "status": d.status} for p, d in rows]
+
+
+def _withdraw(s: Session, body: dict[str, Any]) -> None:
+    """A withdrawal marks the signal it names ``INGETROKKEN`` (FORMAT.md, "Withdrawal")."""
+    target = body.get("ingetrokken_signaal_id")
+    row = s.get(SignaalRow, str(target)) if target else None
+    if row is not None:
+        old = json.loads(row.body)
+        row.body = json.dumps({**old, "status": "INGETROKKEN",
+                               "ingetrokken_door": body.get("message_id")},
+                              default=str, sort_keys=True)

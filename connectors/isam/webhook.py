@@ -68,6 +68,8 @@ def make_app(spool: Spool, token: str, on_receive: Callable[[], None], *,
         found = await asyncio.to_thread(spool.signal, request.match_info["id"])
         if found is None:
             return web.json_response({"detail": "unknown signal"}, status=404)
+        if found.get("status") == "INGETROKKEN":  # withdrawn by the hub: gone, with its status
+            return web.json_response(found, status=410)
         return web.json_response(found)
 
     app = web.Application(middlewares=[authenticated], client_max_size=max_bytes * 2)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import faust
 
 from hub.errors import ConfigurationError, TransientError, UnparsableSetting
-from hub.reconcile.emit import due_messages
+from hub.outbound.emit import due_messages
 from hub.report.schedule import next_run, parse_time, seconds_until
 from hub.runtime import Runtime
 from hub.settings import Settings

@@ -21,6 +21,7 @@ from hub.console.auth import User
 from hub.console.masking import count_bsns, decode_masked, masked, unmask
 from hub.console.redrive import check_reason
 from hub.errors import ConfigurationError
+from hub.reconcile.effects import summaries
 
 if TYPE_CHECKING:
     from hub.console.context import ConsoleContext
@@ -121,7 +122,9 @@ async def case_lookup(request: web.Request) -> web.Response:
     if view is None and not facts:
         raise _error(web.HTTPNotFound, "no such case")
     await asyncio.to_thread(ctx.store.audit, f"console:{user.name}", "case.lookup", "case", ref)
-    return web.json_response({"case_ref": ref, "view": masked(view), "facts": masked(facts)})
+    ledger = summaries(await asyncio.to_thread(ctx.store.effects, ref))
+    return web.json_response({"case_ref": ref, "view": masked(view), "facts": masked(facts),
+                              "effecten": ledger})
 
 
 def _case(ctx: ConsoleContext, ref: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:

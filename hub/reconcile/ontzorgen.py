@@ -14,9 +14,10 @@ decision, R12), so a fee is judged the same whichever member it is billed under.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from hub.reconcile import facts as k
 from hub.reconcile.facts import CaseFacts, as_date
@@ -30,15 +31,18 @@ ZES_MAANDEN = 6
 
 def grants(cf: CaseFacts) -> tuple[Grant, ...]:
     """Every granted decision of the case, latest version of each (R21), by household."""
-    out = []
-    for r in cf.current(k.ONTZORGEN_BESLUIT):
-        if r["besluit"] != "TOEGEKEND" or not r.get("ontzorgen_startdatum"):
-            continue
-        out.append(Grant(str(r["huishouden_id"]), str(r["besluit_kenmerk"]),
-                         as_date(r["ontzorgen_startdatum"]), _day(r.get("ontzorgen_einddatum")),
-                         _day(r.get("bijstand_startdatum")), _day(r.get("bijstand_einddatum")),
-                         bool(r.get("vrijwillig"))))
+    out = [g for g in map(grant_of, cf.current(k.ONTZORGEN_BESLUIT)) if g is not None]
     return tuple(sorted(out, key=lambda g: (g.huishouden, g.begin, g.kenmerk)))
+
+
+def grant_of(r: Mapping[str, Any]) -> Grant | None:
+    """A decision as a grant (None unless TOEGEKEND with a start)."""
+    if r["besluit"] != "TOEGEKEND" or not r.get("ontzorgen_startdatum"):
+        return None
+    return Grant(str(r["huishouden_id"]), str(r["besluit_kenmerk"]),
+                 as_date(r["ontzorgen_startdatum"]), _day(r.get("ontzorgen_einddatum")),
+                 _day(r.get("bijstand_startdatum")), _day(r.get("bijstand_einddatum")),
+                 bool(r.get("vrijwillig")))
 
 
 def decided(cf: CaseFacts) -> frozenset[str]:

@@ -58,11 +58,12 @@ def from_facts(ctx: CaseContext, status: dict[str, Any],
                           kenmerken={"regel": "afschalen"}, key="afschalen-te-vroeg"))
     for d in decisions:
         if d["beslissing"] == AFGEWEZEN and "factuur_key" in d:  # vouchers: in the report
+            # keyed by the source document (its message id), never by supplier + number alone
             out.append(signal(ref, "FACTUUR_GEWEIGERD", d.get("gemeentecode"), d["regel"],
                               d["dienstdatum"], f"factuurregel geweigerd: {d['reden']}",
                               kenmerken={"factuurnummer": str(d.get("factuurnummer", "")),
                                          "reden": d["reden"]},
-                              key=f"{d.get('factuur_key')}/{d.get('regelnummer')}"))
+                              key=f"{d.get('factuur_message_id')}/{d.get('regelnummer')}"))
     return sorted(out, key=lambda s: s["id"])
 
 

@@ -5,7 +5,8 @@ and the peildatum it was built with. A person's view carries status (R1-R7, R18)
 gemeente timeline and budget attribution (R15, R17), the decision on every invoice line and
 voucher billed for the case (R8-R13, R22), the signals the facts imply, and the registrations
 the hub must send. An invoice's own view (key ``FA…``) holds the document and the lines that
-name no case, which are held (R10). ``emit`` turns a view change into outbox messages.
+name no case, which are held (R10). ``effects.plan`` turns a view into what to send beyond
+what was sent.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class Reconciler:
             "huishoudens": sorted(ctx.huishoudens),
             "beslissingen": decisions,
             "signalen": from_facts(ctx, st, decisions),
-            "uitgaand": registrations(case_ref, cf),
+            "uitgaand": registrations(case_ref, cf, ctx.doelgroep),
             "tabellen": self.tables.tables_version,
         }
 

@@ -8,7 +8,7 @@ store, so a payment booked on another gemeente is never reported as unbooked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,6 +28,7 @@ from hub.report.columns import (
     LINES,
     MOVES,
     PIB,
+    RECLAIMS,
     RISKS,
     VOUCHERS,
 )
@@ -37,8 +38,9 @@ from hub.report.edges import EdgeFolders, Refusals, refusals
 from hub.report.payments import (
     Payment,
     Payments,
-    booking_of,
-    to_reclaim,
+    lines,
+    reclaim_row,
+    settle,
     unbooked_row,
     unpaid_row,
 )
@@ -107,9 +109,12 @@ class Collector:
                 self._dates[str(doc["message_id"])] = day.toordinal()
         self._lines(ref, view)
 
-    def case(self, ref: str, view: Mapping[str, Any] | None, flags: CaseFlags | None) -> None:
-        """A case: its view (None when not projected yet) and its completeness summary."""
+    def case(self, ref: str, view: Mapping[str, Any] | None, flags: CaseFlags | None,
+             ledger: Sequence[Mapping[str, Any]] = ()) -> None:
+        """A case: its view (None when not projected yet), its completeness summary and its
+        effect ledger (the bookings the hub sent)."""
         o, add = self.options, self.tally.add
+        self._bookings(ref, ledger)
         if view is not None:
             self.budget.attribute(view)
             self.budget.commit(view)
@@ -169,24 +174,30 @@ class Collector:
                 action = self.actions.exception(row)
                 if action is not None:
                     self.tally.add(ACTIONS, action)
-            booking = booking_of(ref, d)
-            if booking is None:
+
+    def _bookings(self, ref: str, entries: Sequence[Mapping[str, Any]]) -> None:
+        """A case's bookings from its effect ledger, per invoice line: paid, not yet paid, or
+        paid beyond what stands now (a terugvordering: in the budget line's reclaim column,
+        its own section and the actions)."""
+        o = self.options
+        for line in lines(entries):
+            s = settle(line, [self._payments.take(b.kenmerk) for b in line])
+            a = s.anchor
+            kp, ks = a.kostenplaats or None, a.kostensoort or None
+            if s.live is not None and s.unpaid and o.wanted(a.gemeente):
+                self.tally.add(COMPLETENESS, unpaid_row(ref, s.live, o.day, s.unpaid))
+            if s.paid:
+                self.budget.paid(a.gemeente, a.jaar, kp, ks, s.paid)
+            if not s.reclaim:
                 continue
-            paid = self._payments.take(booking.kenmerk)
-            if paid is None:
-                if o.wanted(booking.gemeente):
-                    self.tally.add(COMPLETENESS, unpaid_row(ref, booking, o.day))
-                continue
-            kp, ks = d.get("kostenplaats"), d.get("kostensoort")
-            self.budget.paid(booking.gemeente, booking.jaar, kp, ks, paid)
-            reclaim = to_reclaim(booking, paid)
-            if reclaim:
-                self.budget.reclaim(booking.gemeente, booking.jaar, kp, ks, reclaim)
-                if o.wanted(booking.gemeente):
-                    self.tally.add(ACTIONS, self.actions.reclaim(
-                        booking.kenmerk, ref, booking.gemeente, None,
-                        days_between(booking.boekingsdatum, o.day) or 0, reclaim,
-                        f"betaald op een vervallen boeking: {booking.omschrijving}"))
+            self.budget.reclaim(a.gemeente, a.jaar, kp, ks, s.reclaim)
+            gone = s.reclaimed or a
+            if o.wanted(a.gemeente):
+                self.tally.add(RECLAIMS, reclaim_row(ref, gone, s.paid_on, s.reclaim))
+                self.tally.add(ACTIONS, self.actions.reclaim(
+                    gone.kenmerk, ref, a.gemeente, s.paid_on,
+                    days_between(gone.tegengeboekt_op, o.day) or 0, s.reclaim,
+                    f"betaald, daarna tegengeboekt ({gone.reden}): {gone.omschrijving}"))
 
     def _add_each(self, section: Any, rows: Iterable[Any], gemeente_at: int) -> None:
         for row in rows:
@@ -203,6 +214,23 @@ def pib_budget(ref: str, facts: list[Fact]) -> PibBudget:
     return PibBudget(len(ctx.pib), budget_cent(ctx),
                      sum(p.bonus_cent for p in ctx.pib if p.goedgekeurd),
                      str(granted[0]["gemeentecode"]) if granted else None)
+
+
+class ByCase:
+    """A stream of (case_ref, item) in case-reference order, taken case by case."""
+
+    def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
+        self._items = iter(items)
+        self._next = next(self._items, None)
+
+    def take(self, ref: str) -> Any:
+        """The item of ``ref`` (None when it has none); items of earlier refs are skipped."""
+        while self._next is not None and self._next[0] < ref:
+            self._next = next(self._items, None)
+        if self._next is not None and self._next[0] == ref:
+            found, self._next = self._next[1], next(self._items, None)
+            return found
+        return None
 
 
 def merged(views: Iterable[tuple[str, dict[str, Any]]], flags: Iterable[CaseFlags]

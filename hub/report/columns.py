@@ -170,6 +170,19 @@ COMPLETENESS = Section("volledigheid", "Volledigheid van de keten", "Volledighei
     ("dagen", "Dagen", INT), ("bedrag", "Bedrag", EURO), ("aantal", "Aantal", INT),
     ("toelichting", "Toelichting")), group_by=("controle",), amount="bedrag")
 
+RECLAIM_COLUMNS = _cols(
+    ("case_ref", "Zaakreferentie"), ("leverancier", "Leverancier"),
+    ("factuurnummer", "Factuurnummer"), ("regelnummer", "Regel"), ("gemeente", "Gemeente"),
+    ("jaar", "Begrotingsjaar", YEAR), ("kostenplaats", "Kostenplaats"),
+    ("boekingskenmerk", "Boekingskenmerk (betaald)"), ("tegenboeking", "Tegenboeking"),
+    ("betaald_op", "Betaald op", DATE), ("tegengeboekt_op", "Tegengeboekt op", DATE),
+    ("reden", "Redencode"), ("bedrag", "Terug te vorderen", EURO),
+    ("toelichting", "Toelichting"))
+RECLAIMS = Section("terugvorderingen", "Terugvorderingen: betaald, niet meer goedgekeurd",
+                   "Terugvorderingen", RECLAIM_COLUMNS, group_by=("reden", "gemeente"),
+                   amount="bedrag", rank=_largest(RECLAIM_COLUMNS, "bedrag"),
+                   sample_label="grootste")
+
 ACTION_COLUMNS = _cols(
     ("prioriteit", "Prioriteit", INT), ("actie", "Actie"), ("kenmerk", "Kenmerk"),
     ("case_ref", "Zaakreferentie"), ("gemeente", "Gemeente"), ("datum", "Datum", DATE),
@@ -191,7 +204,8 @@ ACTIONS = Section("acties", "Vandaag: wat actie vraagt", "Acties", ACTION_COLUMN
                   group_by=("actie",), amount="bedrag", rank=action_urgency,
                   sample_label="urgentste", sorted_csv=True, sample_per="actie")
 
-SECTIONS = (ACTIONS, BUDGET, LINES, EXCEPTIONS, MOVES, RISKS, PIB, VOUCHERS, COMPLETENESS)
+SECTIONS = (ACTIONS, BUDGET, LINES, EXCEPTIONS, RECLAIMS, MOVES, RISKS, PIB, VOUCHERS,
+            COMPLETENESS)
 BY_KEY = {s.key: s for s in SECTIONS}
 
 

@@ -101,11 +101,31 @@ def payments(conn: Connection) -> Iterator[Payment]:
                       as_day(p.get("betaaldatum")), int(p.get("bedrag_cent") or 0))
 
 
-def payment_amounts(conn: Connection) -> Iterator[tuple[str | None, int]]:
-    """(boekingskenmerk, amount in cents) of every ``Betaling`` fact."""
+def payment_amounts(conn: Connection) -> Iterator[tuple[str | None, int, date | None]]:
+    """(boekingskenmerk, amount in cents, betaaldatum) of every ``Betaling`` fact."""
     f = m.fact.c
     for (p,) in _stream(conn, select(f.payload).where(f.kind == BETALING)):
-        yield p.get("boekingskenmerk") or None, int(p.get("bedrag_cent") or 0)
+        yield (p.get("boekingskenmerk") or None, int(p.get("bedrag_cent") or 0),
+               as_day(p.get("betaaldatum")))
+
+
+def booking_ledgers(conn: Connection) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Per case (by reference) its effect-ledger bookings and reversals, in ledger order."""
+    e = m.effect.c
+    stmt = (select(e.case_ref, e.effect_key, e.soort, e.reden, e.record)
+            .where(e.soort.in_(["BOEKING", "TEGENBOEKING"]))
+            .order_by(bytewise(conn, e.case_ref), e.seq, e.id))
+    ref: str | None = None
+    entries: list[dict[str, Any]] = []
+    for row in _stream(conn, stmt):
+        if row[0] != ref:
+            if ref is not None:
+                yield ref, entries
+            ref, entries = str(row[0]), []
+        entries.append({"effect_key": row[1], "soort": row[2], "reden": row[3],
+                        "record": row[4]})
+    if ref is not None:
+        yield ref, entries
 
 
 def pib_facts(conn: Connection) -> dict[str, list[Fact]]:

@@ -26,6 +26,7 @@ from hub.report.columns import (
     LINES,
     MOVES,
     PIB,
+    RECLAIMS,
     RISKS,
     VOUCHERS,
     Row,
@@ -42,7 +43,8 @@ MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
 TIEOUT, FILES, NOTES = "aansluiting", "bestanden", "toelichting"
 CONTENTS = ((ACTIONS.key, "Vandaag"), ("kerncijfers", "Kerncijfers"), (TIEOUT, "Aansluiting"),
             (BUDGET.key, "Budget"), (LINES.key, "Begrotingsposten"),
-            (EXCEPTIONS.key, "Uitzonderingen"), (MOVES.key, "Verhuizingen"),
+            (EXCEPTIONS.key, "Uitzonderingen"), (RECLAIMS.key, "Terugvorderingen"),
+            (MOVES.key, "Verhuizingen"),
             (RISKS.key, "Risico's"), (PIB.key, "PIB"), (VOUCHERS.key, "Vouchers"),
             (COMPLETENESS.key, "Volledigheid"), (NOTES, "Toelichting"), (FILES, "Bestanden"))
 DEFINITIONS = (
@@ -103,7 +105,8 @@ def render(tally: Tally, budget: Sequence[Row], *, day: date, gemeente: str | No
             f"verhuizingen vanaf {dutch_date(since)} &middot; bedragen in euro</p>",
             _contents(), _actions(tally), _tiles(tally), _tieout(tally, budget),
             _budget(budget), _section(tally, LINES, "signaal", flag="signaal"),
-            _exceptions(tally), _section(tally, MOVES, "gevolg"),
+            _exceptions(tally), _section(tally, RECLAIMS, "reden"),
+            _section(tally, MOVES, "gevolg"),
             _section(tally, RISKS, "risico", chart=True), _section(tally, PIB),
             _section(tally, VOUCHERS, "status"),
             _section(tally, COMPLETENESS, "controle", chart=True), _notes(), _files(files)]

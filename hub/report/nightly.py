@@ -15,7 +15,7 @@ from hub.errors import ReportInputError, UnparsableSetting
 from hub.reconcile.tables import Tables
 from hub.report import data
 from hub.report.budget import Trace
-from hub.report.collect import DEFAULT_SILENCE, Collector, Options, merged
+from hub.report.collect import DEFAULT_SILENCE, ByCase, Collector, Options, merged
 from hub.report.columns import (
     ACTIONS,
     BUDGET,
@@ -24,6 +24,7 @@ from hub.report.columns import (
     LINES,
     MOVES,
     PIB,
+    RECLAIMS,
     RISKS,
     VOUCHERS,
     Section,
@@ -99,8 +100,9 @@ def collect(url: str, options: Options, tables: Tables, tally: Tally,
                                   data.pib_facts(conn), trace)
             for ref, view in data.invoice_views(conn):
                 collector.invoice(ref, view)
+            ledgers = ByCase(data.booking_ledgers(conn))
             for ref, case_view, flags in merged(data.case_views(conn), data.case_flags(conn)):
-                collector.case(ref, case_view, flags)
+                collector.case(ref, case_view, flags, ledgers.take(ref) or ())
             collector.finish(data.last_heard(conn), data.payments(conn),
                              data.dead_letter_groups(conn))
     finally:
@@ -132,6 +134,8 @@ def summaries(tally: Tally) -> tuple[str, ...]:
                      if k) or "geen"),
         f"uitzonderingen: {n[EXCEPTIONS.key]} regels, {total(EXCEPTIONS, 'bedrag')} "
         f"({groups(EXCEPTIONS, 'beslissing') or 'geen'})",
+        f"terugvorderingen: {n[RECLAIMS.key]} regels, {total(RECLAIMS, 'bedrag')} "
+        f"({groups(RECLAIMS, 'reden') or 'geen'})",
         f"verhuizingen: {n[MOVES.key]} ({groups(MOVES, 'gevolg') or 'geen'})",
         f"risicos: {n[RISKS.key]} signalen ({groups(RISKS, 'risico') or 'geen'})",
         f"pib: {n[PIB.key]} zaken, budget {total(PIB, 'budget')}, besteed "

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hub.report.columns import BUDGET, COMPLETENESS, EURO, EXCEPTIONS, LINES, VOUCHERS, Row
+from hub.report.columns import (
+    BUDGET,
+    COMPLETENESS,
+    EURO,
+    EXCEPTIONS,
+    LINES,
+    RECLAIMS,
+    VOUCHERS,
+    Row,
+)
 from hub.report.csvs import Tally
 from hub.report.sections import UNPAID
 
@@ -22,8 +31,10 @@ def tieouts(tally: Tally, budget: Sequence[Row]) -> list[tuple[str, int, int]]:
         ("Gefactureerd - goedgekeurd = som factuuruitzonderingen",
          t["gefactureerd"] - t["goedgekeurd"], tally.total(EXCEPTIONS, "bedrag")),
         ("Aangehouden = uitzonderingen met beslissing AANGEHOUDEN", t["aangehouden"], held),
-        ("Goedgekeurd = betaald + boekingen zonder betaling", t["goedgekeurd"],
-         t["betaald"] + unpaid),
+        ("Goedgekeurd = betaald - terug te vorderen + geboekt, nog niet betaald",
+         t["goedgekeurd"], t["betaald"] - tally.total(RECLAIMS, "bedrag") + unpaid),
+        ("Terugvorderingen = begrotingsposten: terug te vorderen",
+         tally.total(RECLAIMS, "bedrag"), lines["terug_te_vorderen"]),
         ("Vouchers in het budget = goedgekeurd in het voucherregister", t["vouchers"],
          tally.total(VOUCHERS, "goedgekeurd")),
         ("Begrotingsposten: budget = SPUK-budget", lines["budget"], t["spuk_budget"]),

@@ -23,6 +23,7 @@ from hub.report.columns import (
     COMPLETENESS,
     DATE,
     EXCEPTIONS,
+    RECLAIMS,
     SECTIONS,
     Section,
 )
@@ -80,7 +81,7 @@ SUMMARY_FIRST_ROW = 4
 def summary_lines(tally: Tally) -> list[tuple[str, str, str, int]]:
     """(key, label, formula, value) of the summary sheet; ``{key}`` in a formula is the cell of
     that line. The two ``aansluiting`` lines are 0 when the sheets tie out."""
-    b, e, c = (tally.counts[s.key] for s in (BUDGET, EXCEPTIONS, COMPLETENESS))
+    b, e, c, r = (tally.counts[s.key] for s in (BUDGET, EXCEPTIONS, COMPLETENESS, RECLAIMS))
     held = tally.groups[EXCEPTIONS.key]["beslissing"].get("AANGEHOUDEN", [0, 0])[1]
     unpaid = tally.groups[COMPLETENESS.key]["controle"].get(UNPAID, [0, 0])[1]
     exc_b, exc_e = _range(EXCEPTIONS, "beslissing", e), _range(EXCEPTIONS, "bedrag", e)
@@ -104,5 +105,9 @@ def summary_lines(tally: Tally) -> list[tuple[str, str, str, int]]:
         ("sluit_aangehouden", "Aansluiting: aangehouden - uitzonderingen aangehouden (0)",
          "={aangehouden}-{uitz_aangehouden}", 0),
         ("onbetaald", "Boekingen zonder betaling", f'=SUMIF({com_a},"{UNPAID}",{com_h})', unpaid),
+        ("terugvorderingen", "Terugvorderingen: som bedrag",
+         f"={total_cell(RECLAIMS, 'bedrag', r)}", tally.total(RECLAIMS, "bedrag")),
+        ("sluit_betaald", "Aansluiting: goedgekeurd - betaald + terugvorderingen - boekingen "
+         "zonder betaling (0)", "={goedgekeurd}-{betaald}+{terugvorderingen}-{onbetaald}", 0),
     ]
     return lines

@@ -51,13 +51,20 @@ def run(folder: Path = typer.Argument(..., exists=True, file_okay=False,
         stack: bool = typer.Option(True, help="Start broker and worker (--no-stack: use the "
                                    "running ones at HUB_KAFKA_BOOTSTRAP)."),
         workspace: Path = typer.Option(None, help="Where the replay keeps its copies and logs."),
-        timeout: float = typer.Option(900.0, help="Give up after this many seconds.")) -> None:
-    """Replay a scenario folder through the stack until everything is processed."""
+        timeout: float = typer.Option(900.0, help="Give up after this many seconds."),
+        arrival: int = typer.Option(None, help="Seed: the partners hand over their input in "
+                                    "this seed's random order, with delays between them "
+                                    "(the workspace's outbound-net.json is the same for "
+                                    "every seed).")) -> None:
+    """Replay a scenario folder through the stack until everything is processed; the
+    workspace gets outbound-net.json (net bookings per line, live signals per case, as the
+    partner simulators received them)."""
     from hub.scenario.replay import run_scenario
 
     settings = from_env()
     result = run_scenario(settings, folder, lambda text: out.print(text, markup=False),
-                          own_stack=stack, workspace=workspace, timeout_s=timeout)
+                          own_stack=stack, workspace=workspace, timeout_s=timeout,
+                          arrival=arrival)
     if (folder / "ground_truth.json").exists():
         from hub.scenario.replay import scenario_settings
         from hub.store import Store

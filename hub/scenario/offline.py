@@ -146,10 +146,12 @@ def _isi(folder: Path, sealer: Sealer) -> Iterator[Routed | tuple[str, str]]:
                 yield f"isi/{path.name} line {line}", exc.field
 
 
-def replay(folder: Path, key: str, tables: Tables) -> Offline:
-    """Translate, encode and decode, link invoices to cases, and project every case."""
+def messages(folder: Path, key: str, result: Offline | None = None
+             ) -> Iterator[list[InboundMessage]]:
+    """Per accepted record the messages the store records for it (it and what it derives),
+    in the order the partners' files list them; refusals and counts go to ``result``."""
     codec = AvroCodec(FileSchemaRegistry(LOCK_PATH))
-    result, facts = Offline(), defaultdict(list)
+    result = result if result is not None else Offline()
     for item in routed(folder, Sealer(key)):
         if not isinstance(item, Routed):
             result.refused.append(item)
@@ -159,9 +161,20 @@ def replay(folder: Path, key: str, tables: Tables) -> Offline:
         result.records[item.topic] = result.records.get(item.topic, 0) + 1
         message = InboundMessage(item.topic, 0, 0, str(record["message_id"]),
                                  str(record["case_ref"]), spec.value_schema, record)
-        for m in (message, *derived(message)):
-            facts[m.case_ref].append(Fact(m.message_id, m.case_ref, m.kind, m.record,
-                                          m.topic, 0, 0))
+        yield [message, *derived(message)]
+
+
+def as_fact(m: InboundMessage) -> Fact:
+    """The fact the store keeps of a message."""
+    return Fact(m.message_id, m.case_ref, m.kind, m.record, m.topic, 0, 0)
+
+
+def replay(folder: Path, key: str, tables: Tables) -> Offline:
+    """Translate, encode and decode, link invoices to cases, and project every case."""
+    result, facts = Offline(), defaultdict(list)
+    for group in messages(folder, key, result):
+        for m in group:
+            facts[m.case_ref].append(as_fact(m))
     reconcile = Reconciler(tables)
     unique = {ref: sorted({f.message_id: f for f in fs}.values(), key=fact_order)
               for ref, fs in facts.items()}

@@ -14,7 +14,8 @@ import json
 import os
 import secrets
 import shutil
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from connectors.taalaanbieder.run import TaalaanbiederConnector
 from hub.broker import free_port
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
+from hub.scenario.arrival import DUO_LATE, Arrival
 from hub.scenario.feeds import load_duo, load_facturen, load_mutaties, play_isam
 
 
@@ -73,6 +75,29 @@ class Partners:
     duo_last: int = 0
     kb: ReplayKredietbank | None = None
     bank: FinancialSystemSimulator | None = None
+    arrival: Arrival | None = None  # --arrival: when each partner starts handing over
+    waiting: set[str] = field(default_factory=set)  # partners whose turn has not come yet
+
+    def later(self, partner: str, release: Callable[[], Any]) -> None:
+        """Run ``release`` (hand over ``partner``'s input) now, at its arrival time, or (one of
+        ``arrival.last``) once everything the others handed over is processed and paid."""
+        delay = self.arrival.delay(partner) if self.arrival else 0.0
+        last = self.arrival is not None and partner in self.arrival.last
+        if delay <= 0 and not last:
+            release()
+            return
+        self.waiting.add(partner)
+
+        async def at_its_time() -> None:
+            await asyncio.sleep(delay)
+            while last and not await asyncio.to_thread(self.settled):
+                await asyncio.sleep(2.0)
+            result = release()
+            if asyncio.iscoroutine(result):
+                self.tasks.append(asyncio.ensure_future(result))
+            self.waiting.discard(partner)
+
+        self.tasks.append(asyncio.create_task(at_its_time(), name=f"arrival-{partner}"))
 
     async def start(self, stack: contextlib.AsyncExitStack, writer: TopicWriter) -> None:
         """Start every partner the folder has, and its connector."""
@@ -80,7 +105,10 @@ class Partners:
         if (self.folder / "duo").is_dir():
             self._duo(stack, writer)
         if (self.folder / "taalaanbieder").is_dir():
-            _copy_inboxes(self.folder / "taalaanbieder", self.work / "taalaanbieder")
+            for inbox in sorted((self.folder / "taalaanbieder").glob("*/inbox")):
+                DropFolder(self.work / "taalaanbieder" / inbox.parent.name).create()
+            self.later("taalaanbieder", lambda: _copy_inboxes(self.folder / "taalaanbieder",
+                                                              self.work / "taalaanbieder"))
             taal = TaalSettings(root=str(self.work / "taalaanbieder"), poll_interval_s=0.5)
             self.connectors.append(TaalaanbiederConnector(self.runtime, writer, settings=taal))
         if (self.folder / "financieel").is_dir():
@@ -93,8 +121,15 @@ class Partners:
     def _duo(self, stack: contextlib.AsyncExitStack, writer: TopicWriter) -> None:
         pki = generate_pki(self.work / "duo-pki")
         sim = simulator_for(pki)
-        sim.changes.extend(load_duo(self.folder / "duo" / "wijzigingen.xml"))
-        self.duo_last = max((c.sequence for c in sim.changes), default=0)
+        changes = load_duo(self.folder / "duo" / "wijzigingen.xml")
+        late: list[Any] = []
+        if self.arrival is not None and DUO_LATE in self.arrival.last:
+            late = [c for c in changes if c.kind == "Ontheffing" or c.corrigeert]
+            changes = [c for c in changes if c not in late]
+        self.duo_last = max((c.sequence for c in changes), default=0)
+        self.later("duo", lambda: sim.changes.extend(changes))
+        if late:
+            self.later(DUO_LATE, lambda: self._late_duo(sim.changes, late))
         url = stack.enter_context(serve_duo(sim, tls=ServerTls(pki.server_cert, pki.server_key,
                                                                pki.ca_cert)))
         self.connectors.append(DuoConnector(self.runtime, writer, settings=settings_for(
@@ -103,7 +138,8 @@ class Partners:
     def _financieel(self, writer: TopicWriter) -> None:
         root = self.work / "financieel"
         folder = DropFolder(root).create()
-        _copy_files(self.folder / "financieel" / "inbox", folder.inbox)
+        self.later("financieel", lambda: _copy_files(self.folder / "financieel" / "inbox",
+                                                     folder.inbox))
         bank = self.folder / "financieel" / "bank.json"
         config = json.loads(bank.read_text(encoding="utf-8")) if bank.exists() else {}
         self.bank = FinancialSystemSimulator(folder, reject_every=int(config.get("reject_every",
@@ -128,19 +164,42 @@ class Partners:
         self.connectors.append(IsamConnector(self.runtime, writer, settings=settings))
         path = self.folder / "isam" / "notificaties.jsonl"
         self.isam_total = sum(1 for _ in path.open(encoding="utf-8")) if path.exists() else 0
-        self.tasks.append(asyncio.create_task(play_isam(sim, settings, path, self.isam_sent),
-                                              name="scenario-isam"))
+        self.later("isam", lambda: self.tasks.append(asyncio.create_task(
+            play_isam(sim, settings, path, self.isam_sent), name="scenario-isam")))
 
     async def _kredietbank(self, stack: contextlib.AsyncExitStack, writer: TopicWriter) -> None:
         sim = ReplayKredietbank(token=secrets.token_hex(16))
-        sim.mutaties = load_mutaties(self.folder / "kredietbank" / "mutaties.jsonl")
-        sim.facturen = load_facturen(self.folder / "kredietbank")
+        mutaties = load_mutaties(self.folder / "kredietbank" / "mutaties.jsonl")
+        facturen = load_facturen(self.folder / "kredietbank")
+
+        def release() -> None:
+            sim.mutaties, sim.facturen = mutaties, facturen
+
+        self.later("kredietbank", release)
         url = await stack.enter_async_context(serve_kredietbank(sim))
         self.kb = sim
         self.connectors.append(KredietbankConnector(self.runtime, writer,
                                                     settings=KredietbankSettings(
             api_url=url, api_token=sim.token, poll_interval_s=1.0, retry_backoff_s=0.5,
             page_size=500, cursor_name=self.cursor("kredietbank"), relay_besluiten=False)))
+
+    def _late_duo(self, served: list[Any], late: list[Any]) -> None:
+        """DUO hands out its held-back changes after the others, numbered on from its last one
+        (its cursor has passed their old numbers; the order that counts is their tijdstip)."""
+        start = max((c.sequence for c in served), default=0)
+        served.extend(replace(c, sequence=start + n) for n, c in enumerate(late, 1))
+        self.duo_last = start + len(late)
+
+    def settled(self) -> bool:
+        """The partners that are not last have handed everything over, the hub has projected
+        and published it, and the bank has executed every payment batch."""
+        last = set(self.arrival.last) if self.arrival else set()
+        if any(v for k, v in self.delivered().items() if k not in last):
+            return False
+        store = self.runtime.store
+        if store.pending_projections() or store.pending_outbox(1):
+            return False
+        return self.bank is None or not list(self.bank.folder.outbox.glob("*.xml"))
 
     def cursor(self, partner: str) -> str:
         """This replay's own cursor name (a later replay starts from the beginning again)."""
@@ -155,23 +214,24 @@ class Partners:
 
     def delivered(self) -> dict[str, str]:
         """Per partner what is still to hand over (empty text: done)."""
-        store, out = self.runtime.store, {}
-        if self.duo_last:
+        store, out = self.runtime.store, {p: "arrives later" for p in self.waiting}
+        if self.duo_last and "duo" not in self.waiting:
             cursor = int(store.get_cursor(self.cursor("duo")) or 0)
             out["duo"] = "" if cursor >= self.duo_last else f"{cursor}/{self.duo_last} pulled"
         waiting = sum(len(f.waiting()) for f in partners(self.work / "taalaanbieder"))
-        out["taalaanbieder"] = f"{waiting} files waiting" if waiting else ""
+        if "taalaanbieder" not in self.waiting:
+            out["taalaanbieder"] = f"{waiting} files waiting" if waiting else ""
         if self.bank is not None:
             left = len(self.bank.folder.waiting()) + len(list(
                 self.bank.folder.outbox.glob("pain001_*.xml")))
-            out["financieel"] = f"{left} files waiting" if left else ""
-        if self.isam is not None:
+            out.setdefault("financieel", f"{left} files waiting" if left else "")
+        if self.isam is not None and "isam" not in self.waiting:
             pending = sum(c.spool.count("wachtend") for c in self.connectors
                           if isinstance(c, IsamConnector))
             sent = len(self.isam_sent)
             out["isam"] = "" if sent >= self.isam_total and not pending else \
                 f"{sent}/{self.isam_total} sent, {pending} to fetch"
-        if self.kb is not None:
+        if self.kb is not None and "kredietbank" not in self.waiting:
             out["kredietbank"] = self._kb_left()
         return out
 

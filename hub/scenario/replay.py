@@ -32,6 +32,7 @@ from hub.errors import ConfigurationError
 from hub.kafka_admin import apply_topics
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
+from hub.scenario.arrival import Arrival, write_net
 from hub.scenario.collect import letter_ids, quarantined, rejects, stored_letters
 from hub.scenario.lag import followers, total_lag
 from hub.scenario.partners import Partners
@@ -87,11 +88,14 @@ def scenario_env(folder: Path) -> dict[str, str]:
 def run_scenario(settings: Settings, folder: Path, say: Say, *, own_stack: bool = True,
                  workspace: Path | None = None, timeout_s: float = 900.0,
                  on_done: Callable[[RunResult], None] | None = None,
-                 hold: threading.Event | None = None) -> RunResult:
+                 hold: threading.Event | None = None, arrival: int | Arrival | None = None
+                 ) -> RunResult:
     """Replay ``folder``; with ``own_stack`` start (and stop) broker and worker first.
 
     ``on_done`` gets the result once everything is processed; with ``hold`` the partners and
-    connectors keep running after that until the event is set (``hub up --demo``).
+    connectors keep running after that until the event is set (``hub up --demo``). With
+    ``arrival`` the partners start in that seed's random order and delays (``arrival.py``).
+    Either way the workspace gets ``outbound-net.json``: what the partners received, net.
     """
     settings = scenario_settings(settings, folder)
     stack: Stack | None = None
@@ -100,7 +104,8 @@ def run_scenario(settings: Settings, folder: Path, say: Say, *, own_stack: bool 
         settings = stack.settings
     try:
         work = workspace or settings.var_dir / "scenario" / f"{folder.name}-{_run_id()}"
-        return asyncio.run(_replay(settings, folder, work, say, timeout_s, on_done, hold))
+        order = Arrival.drawn(arrival) if isinstance(arrival, int) else arrival
+        return asyncio.run(_replay(settings, folder, work, say, timeout_s, on_done, hold, order))
     finally:
         if stack is not None:
             stack.stop(say)
@@ -120,7 +125,7 @@ def _run_id() -> str:
 
 async def _replay(settings: Settings, folder: Path, work: Path, say: Say, timeout_s: float,
                   on_done: Callable[[RunResult], None] | None,
-                  hold: threading.Event | None) -> RunResult:
+                  hold: threading.Event | None, arrival: Arrival | None = None) -> RunResult:
     started = time.monotonic()
     await apply_topics(settings.kafka_bootstrap, settings.topic_suffix)
     runtime = Runtime(settings)
@@ -129,18 +134,23 @@ async def _replay(settings: Settings, folder: Path, work: Path, say: Say, timeou
         exits.enter_context(_log_to(work / "replay.log"))
         writer = await exits.enter_async_context(TopicWriter(
             settings.kafka_bootstrap, runtime.codec, suffix=settings.topic_suffix))
-        partners = Partners(folder, work, runtime, _run_id())
+        partners = Partners(folder, work, runtime, _run_id(), arrival=arrival)
+        if arrival is not None:
+            say(f"arrival  seed {arrival.seed}: {arrival.describe()}")
         await partners.start(exits, writer)
         host = Supervisor(partners.connectors, work / "connectors.health.json", writer,
                           report_every_s=5.0)
         serving = asyncio.create_task(host.serve(), name="scenario-connectors")
         bank = asyncio.create_task(partners.bank_loop(host.stop), name="scenario-bank")
-        isi = asyncio.create_task(_import_isi(runtime, writer, folder, work), name="scenario-isi")
+        isi = asyncio.create_task(_import_isi(runtime, writer, folder, work,
+                                              arrival.delay("isi") if arrival else 0.0),
+                                  name="scenario-isi")
         views = await KafkaViews(settings.kafka_bootstrap).start()
         groups = followers(settings, [p.name for p in folder.iterdir() if p.is_dir()])
         try:
             problem = await _until_processed(runtime, partners, views, groups, isi, say,
                                              timeout_s, hold)
+            await _write_net(partners, work, say)
             result = await _collect(runtime, views, work)
             result.seconds, result.problem = time.monotonic() - started, problem
             report(result, say)
@@ -157,7 +167,20 @@ async def _replay(settings: Settings, folder: Path, work: Path, say: Say, timeou
     return result
 
 
-async def _import_isi(runtime: Runtime, writer: TopicWriter, folder: Path, work: Path) -> int:
+async def _write_net(partners: Partners, work: Path, say: Say) -> None:
+    """``outbound-net.json`` from what the simulated partners received (not the store)."""
+    bookings: list[dict[str, str]] = []
+    if partners.bank is not None:
+        await asyncio.to_thread(partners.bank.step)  # the last exports too
+        bookings = partners.bank.bookings
+    live = partners.isam.live_signals() if partners.isam is not None else {}
+    path = await asyncio.to_thread(write_net, work, bookings, live)
+    say(f"net      {path}")
+
+
+async def _import_isi(runtime: Runtime, writer: TopicWriter, folder: Path, work: Path,
+                      delay_s: float = 0.0) -> int:
+    await asyncio.sleep(delay_s)
     rows = 0
     for path in sorted((folder / "isi").glob("*.csv")):
         (work / "isi").mkdir(parents=True, exist_ok=True)

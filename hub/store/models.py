@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Index,
     Integer,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -217,6 +219,30 @@ class DirtyCaseRow(Base):
     marked_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+class EffectRow(Base):
+    """The effect ledger: one row per version of an outbound effect of a case (a booking, its
+    reversal, a signal, its withdrawal, a registration, a correction), with the message that
+    sent it (``effect_id`` is its outbox message id). Append-only: history is never rewritten."""
+
+    __tablename__ = "effect"
+    __table_args__ = (UniqueConstraint("case_ref", "effect_key", "seq"),
+                      Index(None, "case_ref", "seq"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_ref: Mapped[str] = mapped_column(String(64))
+    effect_key: Mapped[str] = mapped_column(String(400))
+    seq: Mapped[int] = mapped_column(Integer)
+    effect_id: Mapped[str] = mapped_column(String(200), unique=True)
+    soort: Mapped[str] = mapped_column(String(20))
+    topic: Mapped[str] = mapped_column(String(249))
+    live: Mapped[bool] = mapped_column(Boolean)
+    bedrag_cent: Mapped[int | None] = mapped_column(BigInteger)
+    digest: Mapped[str] = mapped_column(String(64))
+    reden: Mapped[str] = mapped_column(Text)
+    record: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -230,6 +256,7 @@ dead_letter = _table(DeadLetterRow)
 audit = _table(AuditRow)
 cursor = _table(CursorRow)
 dirty_case = _table(DirtyCaseRow)
+effect = _table(EffectRow)
 
 TABLES = {t.name: t for t in (fact, case_view, inbox, outbox, dead_letter, audit, cursor,
-                              dirty_case)}
+                              dirty_case, effect)}

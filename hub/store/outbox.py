@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
 from hub.store import models as m
-from hub.store.records import OutboxMessage, OutboxRow
+from hub.store.dead_letter_writes import insert_letters
+from hub.store.records import NewDeadLetter, OutboxMessage, OutboxRow
 from hub.store.sql import among, chunks, upsert_insert
 
 MAX_ERROR_CHARS = 2000
+COLLISION_CONSUMER = "outbox"
+log = logging.getLogger(__name__)
 
 
 def insert_outbox(conn: Connection, messages: Iterable[OutboxMessage], now: datetime) -> None:
-    """Add ``messages``; a message id already in the outbox is left as it is."""
-    unique = {msg.message_id: msg for msg in reversed(list(messages))}  # first one wins
+    """Add ``messages``; a message id already in the outbox with the same payload is a retry and
+    left as it is. A *different* payload under a known id is refused, never dropped silently: it
+    is logged and kept as a dead letter (``OutboxIdCollision``) for an operator (principle 3)."""
+    unique: dict[str, OutboxMessage] = {}
+    clashes: list[OutboxMessage] = []
+    for msg in messages:
+        first = unique.setdefault(msg.message_id, msg)
+        if first is not msg and first.value != msg.value:
+            clashes.append(msg)
     if not unique:
         return
+    clashes += _known_clashes(conn, unique)
+    if clashes:
+        _refuse(conn, clashes, now)
     rows = [
         {"message_id": msg.message_id, "topic": msg.topic, "key": msg.key, "value": msg.value,
          "created_at": now, "published_at": None, "attempts": 0, "last_error": None}
@@ -71,3 +86,34 @@ def mark_failed(conn: Connection, ids: Sequence[int], error: str) -> None:
             .where(among(conn, m.outbox.c.id, chunk))
             .values(attempts=m.outbox.c.attempts + 1, last_error=error[:MAX_ERROR_CHARS])
         )
+
+
+def _known_clashes(conn: Connection, unique: dict[str, OutboxMessage]) -> list[OutboxMessage]:
+    """Messages whose id the outbox holds with another payload."""
+    c = m.outbox.c
+    out = []
+    for chunk in chunks(sorted(unique)):
+        for ident, value in conn.execute(select(c.message_id, c.value)
+                                         .where(among(conn, c.message_id, chunk))):
+            if bytes(value) != unique[ident].value:
+                out.append(unique[ident])
+    return out
+
+
+def _refuse(conn: Connection, clashes: Sequence[OutboxMessage], now: datetime) -> None:
+    for msg in clashes:
+        log.error("outbox_id_collision message_id=%s topic=%s", msg.message_id, msg.topic)
+    insert_letters(conn, [NewDeadLetter(
+        letter_id=f"dl:{COLLISION_CONSUMER}:{msg.message_id}:{_position(msg):x}",
+        consumer=COLLISION_CONSUMER, source_topic=msg.topic, error_type="OutboxIdCollision",
+        error_message=f"another payload is already in the outbox under message id "
+                      f"{msg.message_id}; this one is refused (ARCHITECTURE §2.3)",
+        failed_at=now, source_offset=_position(msg), original_key=msg.key,
+        original_value=msg.value, original_message_id=msg.message_id,
+        outbox_message_id=msg.message_id) for msg in clashes], now)
+
+
+def _position(msg: OutboxMessage) -> int:
+    """A stable stand-in offset per refused payload (the same clash is kept once)."""
+    digest = hashlib.sha256(msg.message_id.encode() + b"\0" + msg.value).digest()
+    return int.from_bytes(digest[:7], "big")

@@ -1,8 +1,10 @@
 """The store's values live in ``hub.records`` (plain data the rules may import too)."""
 
 from hub.records import (
+    NOTHING,
     BatchOutcome,
     Derive,
+    Emission,
     Emitter,
     Fact,
     InboundMessage,
@@ -21,8 +23,10 @@ from hub.records import (
 )
 
 __all__ = [
+    "NOTHING",
     "BatchOutcome",
     "Derive",
+    "Emission",
     "Emitter",
     "Fact",
     "InboundMessage",

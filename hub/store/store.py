@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from hub.errors import ConfigurationError
-from hub.store import batch, dead_letter_writes, views
+from hub.store import batch, dead_letter_writes, effects, views
 from hub.store import models as m
 from hub.store import outbox as outbox_rows
 from hub.store.cache import FactCache
@@ -191,6 +191,11 @@ class Store:
                 messages = [msg for ref, view in rows for msg in emit(ref, dict(view))]
                 added += outbox_rows.insert_new(conn, messages, utcnow())
             after = rows[-1][0]
+
+    def effects(self, case_ref: str) -> list[dict[str, Any]]:
+        """The effect ledger of one case: every version of every effect sent, in order."""
+        with transaction(self._engine, write=False) as conn:
+            return effects.ledgers(conn, [case_ref])[case_ref]
 
     def audit(
         self, actor: str, action: str, entity: str, entity_id: str, *, old: Any = None,

@@ -23,19 +23,17 @@ from hub.errors import StoreBusy
 from hub.privacy import redact
 from hub.store import models as m
 from hub.store.cache import FactCache
-from hub.store.jsonsafe import RawJson, dumps, loads
+from hub.store.effects import emit
+from hub.store.jsonsafe import RawJson, dumps
 from hub.store.linking import MAX_ROUNDS, with_links
-from hub.store.outbox import insert_outbox
 from hub.store.records import (
     Derive,
     Emitter,
     Fact,
     Links,
-    OutboxMessage,
     Projection,
     fact_order,
     no_derive,
-    no_emitter,
     no_links,
 )
 from hub.store.sql import among, chunks, upsert_insert
@@ -84,7 +82,7 @@ def refresh(
         changes = _changes(conn, chunk, rules, pending, failed)
         _write_views(conn, changes, now)
         _write_audit(conn, changes, actor=actor, action=action, now=now)
-        insert_outbox(conn, _emitted(changes, rules.emitter), now)
+        emit(conn, [(c.case_ref, c.new) for c in changes], rules.emitter, now)
         changed += len(changes)
         neighbours.update(n for c in changes for n in c.neighbours)
     if neighbours and rounds > 1:
@@ -157,7 +155,7 @@ def apply_plan(conn: Connection, plan: Plan, rules: Rules, *, now: datetime) -> 
     stale = {c.case_ref for c in plan.changes} - {c.case_ref for c in fresh}
     _write_views(conn, fresh, now)
     _write_audit(conn, fresh, actor="projector", action="case_view.update", now=now)
-    insert_outbox(conn, _emitted(fresh, rules.emitter), now)
+    emit(conn, [(c.case_ref, c.new) for c in fresh], rules.emitter, now)
     mark_dirty(conn, {n for c in fresh for n in c.neighbours}, now)  # linked views (``linking``)
     keep = stale | set(plan.failed)
     done = [{"ref": ref, "tok": token} for ref, token in plan.marks if ref not in keep]
@@ -285,16 +283,6 @@ def _write_audit(
               "entity_id": c.case_ref, "old": c.old, "new": c.new, "reason": None}
              for c in changes],
         )
-
-
-def _emitted(changes: Sequence[_Change], emitter: Emitter) -> list[OutboxMessage]:
-    if emitter is no_emitter:
-        return []
-    messages: list[OutboxMessage] = []
-    for c in changes:
-        old = None if c.old is None else loads(c.old)
-        messages.extend(emitter(c.case_ref, old, loads(c.new)))
-    return messages
 
 
 def _lock_key(case_ref: str) -> int:

@@ -21,7 +21,7 @@ from connectors.edge import RuntimeSealer
 from connectors.isam.config import IsamSettings
 from connectors.isam.inbound import NotificationProcessor
 from connectors.isam.outbound import GROUP, SignalDeliverer
-from connectors.isam.signals import deliveries, load_subscriptions
+from connectors.isam.signals import deliveries, load_subscriptions, signal_json
 from connectors.isam.simulator import CALLBACK_PATH, IsamSimulator, serve
 from connectors.isam.spool import DEAD, DONE, Spool, engine_for
 from connectors.isam.translate import message_id
@@ -167,3 +167,50 @@ def _signal(ident: str, gemeente: str) -> dict[str, Any]:
             "produced_at": datetime(2025, 1, 2, tzinfo=UTC), "signaal_type": "INTAKE_TE_LAAT",
             "gemeentecode": gemeente, "regel": "R18", "vastgesteld_op": date(2025, 1, 2),
             "uiterlijk": None, "toelichting": "brede intake te laat", "kenmerken": {}}
+
+
+def test_a_withdrawal_is_a_destroy_notification_and_the_signal_then_answers_410(
+        runtime: Runtime, tmp_path: Path) -> None:
+    """Issue 15: the hub withdraws a signal it no longer implies; ISAM removes it."""
+    subs = tmp_path / "abonnementen.json"
+
+    async def scenario() -> tuple[IsamSimulator, int, dict[str, Any], int]:
+        sim = IsamSimulator()
+        spool = Spool(engine_for(f"sqlite:///{tmp_path / 'isam.db'}"))
+        writer = RecordingWriter(runtime)
+        async with serve(sim) as base:
+            subs.write_text(json.dumps([
+                {"callbackUrl": base + CALLBACK_PATH, "auth": f"Bearer {sim.callback_token}",
+                 "kanalen": [{"naam": "signalen", "filters": {}}]}]))
+            settings = IsamSettings(subscriptions_file=str(subs), retry_attempts=2,
+                                    retry_backoff_s=0.0, public_url="http://hub.test")
+            kept, gone = _signal("s1", "0363"), _signal("s2", "0363")
+            withdrawal = {**gone, "message_id": "w2", "ingetrokken_signaal_id": "s2"}
+            for batch in ([kept, gone], [withdrawal]):
+                queued = [d for s in batch for d in
+                          deliveries(s, load_subscriptions(subs), "http://hub.test")]
+                spool.add_signals([(s["message_id"], s["case_ref"], signal_json(s),
+                                    writer.encode(topics.SIGNAAL, s)[1]) for s in batch], queued)
+                async with HttpSession() as http:
+                    await SignalDeliverer(runtime, settings, spool, http,
+                                          DeadLetters(writer, GROUP)).run_once()
+            port = free_port()
+            runner = await _webhook(spool, port)
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            async with aiohttp.ClientSession() as session:
+                async with session.get(f"http://127.0.0.1:{port}/api/v1/signalen/s2",
+                                       headers=auth) as resp:
+                    status, body = resp.status, await resp.json()
+                async with session.get(f"http://127.0.0.1:{port}/api/v1/signalen/s1",
+                                       headers=auth) as resp:
+                    still = resp.status
+            await runner.cleanup()
+        return sim, status, body, still
+
+    sim, status, body, still = asyncio.run(scenario())
+    destroy = [d for d in sim.delivered() if d["actie"] == "destroy"]
+    assert [(d["resourceUrl"], d["kenmerken"]["bericht_id"]) for d in destroy] == [
+        ("http://hub.test/api/v1/signalen/s2", "w2")]
+    assert list(sim.live_signals()) == ["http://hub.test/api/v1/signalen/s1"]
+    assert (status, body["status"], body["ingetrokken_door"]) == (410, "INGETROKKEN", "w2")
+    assert still == 200

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from connectors.ubl import invoice_key
+from hub.outbound.emit import ledger_only
 from hub.privacy import BsnCipher, case_ref
 from hub.reconcile.links import derived
-from hub.reconcile.outbound import booking
 from hub.reconcile.view import case_view
 from hub.store import InboundMessage, Store
 
@@ -105,13 +105,15 @@ def payment(mid: str, number: str, kenmerk: str, cents: int) -> InboundMessage:
 
 def build(url: str) -> Store:
     """Record everything in 500-message batches, project, then the bank's payments."""
-    store = Store(url, projection=case_view, derive=derived, deferred_views=True)
+    store = Store(url, projection=case_view, derive=derived, deferred_views=True,
+                  emitter=ledger_only)
     store.record_batch("report-test", [*person_facts(), *invoices()])
     while store.project_pending():
         pass
     view = store.case_view(A) or {}
     [approved] = [d for d in view["beslissingen"] if d["beslissing"] == "GOEDGEKEURD"]
-    kenmerk = booking(A, approved)[1]["boekingskenmerk"]
+    [booked] = [e for e in store.effects(A) if e["soort"] == "BOEKING"]
+    kenmerk = booked["record"]["boekingskenmerk"]
     store.record_batch("report-test", [payment("pay-1", "2024-04", kenmerk,
                                                approved["goedgekeurd_cent"]),
                                        payment("pay-2", "2099-01", "BKONBEKEND00000000", 1234)])

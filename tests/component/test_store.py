@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 
+import topics
 from hub.errors import ConfigurationError
 from hub.store import BatchOutcome, Fact, InboundMessage, OutboxMessage, Store
 from tests.component.test_store_support import (
@@ -147,8 +148,8 @@ def test_emitted_messages_land_in_the_outbox_once(open_store: OpenStore) -> None
         store.record_batch("exams", batch)
     for batch in batches:  # the whole stream redelivered
         store.record_batch("exams", batch)
-    extra = OutboxMessage("CR-A:facts:2", "inburgering.signaal", None, b"again")
-    store.record_batch("exams", [], outbox=[extra])  # same id again: ignored
+    extra = OutboxMessage("CR-A:facts:2", topics.SIGNAAL, None, b"again")
+    store.record_batch("exams", [], outbox=[extra])  # same id, other payload: refused, kept first
 
     pending = store.pending_outbox()
     assert [(row.message_id, row.key, row.value) for row in pending] == [

@@ -26,9 +26,9 @@ from hub.store.migrate import (
 from hub.store.models import metadata
 from tests.component.test_store_support import message
 
-# Store tables that later migrations add (0003: deferred projection marks) or reshape
-# (0006: dead letters keyed by letter id, with originals and a status).
-LATER = {"dirty_case", "dead_letter"}
+# Store tables that later migrations add (0003: deferred projection marks; 0005: the effect
+# ledger) or reshape (0006: dead letters keyed by letter id, with originals and a status).
+LATER = {"dirty_case", "dead_letter", "effect"}
 
 
 def _initial_metadata() -> MetaData:

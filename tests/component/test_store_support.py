@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+import topics
 from hub.store import Fact, InboundMessage, OutboxMessage, Refusal
 from hub.store import models as m
 from hub.store.engine import make_engine
+from hub.store.records import Emission
 
 EXAM = "nl.inburgering.hub.Examenresultaat"
 HOURS = "nl.inburgering.hub.Presentie"
@@ -51,17 +53,21 @@ def ledger(case_ref: str, facts: Sequence[Fact]) -> dict[str, Any]:
     }
 
 
-def milestones(
-    case_ref: str, old: dict[str, Any] | None, new: dict[str, Any]
-) -> list[OutboxMessage]:
-    """Emit one message per fact-count milestone reached (ids stable across retries)."""
-    before = 0 if old is None else len(old["ids"])
-    return [
-        OutboxMessage(f"{case_ref}:facts:{count}", "inburgering.signaal", case_ref.encode(),
-                      str(count).encode())
-        for count in range(before + 1, len(new["ids"]) + 1)
-        if count % 2 == 0
-    ]
+def milestones(case_ref: str, view: dict[str, Any], ledger: Sequence[dict[str, Any]],
+               now: datetime) -> Emission:
+    """One message per fact-count milestone reached and not in the case's ledger yet (ids
+    stable across retries): a fake of the ledger's diff on a toy view."""
+    sent = {e["effect_key"] for e in ledger}
+    due = [count for count in range(2, len(view["ids"]) + 1, 2)
+           if f"milestone:{count}" not in sent]
+    entries = [{"effect_key": f"milestone:{count}", "seq": 1,
+                "effect_id": f"{case_ref}:facts:{count}", "soort": "SIGNAAL",
+                "topic": topics.SIGNAAL, "live": True, "bedrag_cent": None,
+                "digest": str(count), "reden": "mijlpaal", "record": {"count": count}}
+               for count in due]
+    return Emission(entries, [OutboxMessage(f"{case_ref}:facts:{count}", topics.SIGNAAL,
+                                            case_ref.encode(), str(count).encode())
+                              for count in due])
 
 
 def table_rows(url: str, table: str, order_by: str = "") -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import pytest
 import topics
 from connectors.isam.demo import seed
 from connectors.isam.translate import message_id
+from hub.privacy import case_ref
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
 from tests.integration.conftest import HubEnv, stop_process, wait_until
@@ -28,7 +29,8 @@ def test_isam_facts_signals_and_kredietbank_round_trip(
     db = hub_env.home / "hub.db"
     with partners(hub_env.home, months=3, fail_rent={"HH-00000"},
                   bijstand_stops={"HH-00004": 2}, broken_invoice_for={"HH-00006"}) as p:
-        seed(p.isam, people=8)  # every resource; one unreadable gesprek; two versioned ones
+        people = seed(p.isam, people=8)  # every resource; one unreadable gesprek; two versions
+        asyncio.run(_send_plichten(hub_env, people))  # R11: DUO says who must be ontzorgd
         readable = {k: v for k, v in p.isam.versions.items() if k[1] not in p.isam.unavailable}
         expected = {message_id(res, ident, len(hist)) for (res, ident), hist in readable.items()}
         hub_env.env.update(p.env)
@@ -96,6 +98,20 @@ def test_isam_facts_signals_and_kredietbank_round_trip(
     refused = read_topic(hub_env, topics.dead_letter_of(topics.KREDIETBANK_FACTUUR), expected=1)
     assert len(refused) == 1 and "BR-CO-16" in refused[0]["error_message"]
     assert opened(refused[0], Runtime(hub_env.settings()).cipher).startswith(b"<?xml")
+
+
+async def _send_plichten(hub_env: HubEnv, bsns: list[str]) -> None:
+    """DUO's plicht for each person, as asielstatushouder: R11 lets their grants run, so the
+    hub registers them with the Kredietbank (it holds a grant while the doelgroep is unknown)."""
+    runtime = Runtime(hub_env.settings())
+    async with TopicWriter(hub_env.env["HUB_KAFKA_BOOTSTRAP"], runtime.codec,
+                           suffix=hub_env.suffix) as writer:
+        await writer.send_many(topics.DUO_INBURGERINGSPLICHT_VASTGESTELD, [{
+            "message_id": f"duo-plicht-{n}", "source": "duo", "produced_at": datetime.now(UTC),
+            "case_ref": case_ref(bsn, runtime.settings.case_ref_key),
+            "bsn": runtime.cipher.encrypt(bsn).as_record(), "v_nummer": None,
+            "plicht_startdatum": date(2024, 1, 2), "doelgroep": "ASIELSTATUSHOUDER",
+            "regime": "WI2021"} for n, bsn in enumerate(bsns)])
 
 
 async def _send_signal(hub_env: HubEnv) -> None:

@@ -95,18 +95,21 @@ def test_multi_partner_history_gives_views_decisions_and_signals(
     # Out: deadline signals for a given day join the facts' signals on the ISAM topic.
     added = asyncio.run(sweep(Runtime(settings), date(2024, 6, 1)))
     assert added == 7  # D: intake, PIP, LBT; A and B: gesprek, LBT; C is Wi2013 (no R18)
+    # Which intermediate views the worker saw depends on arrival and batching, so the topics may
+    # carry signals withdrawn later and bookings reversed later: assert what is live (issue 15).
     refused = sum(d["beslissing"] == "AFGEWEZEN" for p in got.values() for ds in p.values()
                   for d in ds)
-    signals = read_topic(hub_env, topics.SIGNAAL, expected=2 + refused + added)
+    wanted = 2 + refused + added
+    signals = _live(_all(hub_env, topics.SIGNAAL, store))
     kinds = sorted((s["signaal_type"], s["gemeentecode"]) for s in signals
                    if s["case_ref"] in (refs["A"], refs["D"]) and s["signaal_type"] in
                    ("OVERDRACHT_VERHUIZING", "INTAKE_TE_LAAT", "PIP_TE_LAAT"))
     assert kinds == [("INTAKE_TE_LAAT", "0363"), ("OVERDRACHT_VERHUIZING", "0363"),
                      ("OVERDRACHT_VERHUIZING", "0599"), ("PIP_TE_LAAT", "0363")]
     assert sum(s["signaal_type"] == "FACTUUR_GEWEIGERD" for s in signals) == refused
-    assert len(signals) == len({s["message_id"] for s in signals}) == 2 + refused + added
+    assert len(signals) == len({s["message_id"] for s in signals}) == wanted
 
-    bookings = read_topic(hub_env, topics.BOEKING, expected=len(approved))
+    bookings = _standing(_all(hub_env, topics.BOEKING, store))
     assert sorted((b["factuurnummer"], b["gemeentecode"], b["begrotingsjaar"], b["bedrag_cent"])
                   for b in bookings) == sorted(approved)
     assert all(b["kostenplaats"] and b["kostensoort"] for b in bookings)
@@ -117,6 +120,36 @@ def test_multi_partner_history_gives_views_decisions_and_signals(
     assert [(r["case_ref"], r["huishouden_id"]) for r in ontzorgen] == [(refs["A"], "HH-A")]
     assert len(read_topic(hub_env, topics.HUB_PIP_VASTGESTELD, expected=3)) == 3
     store.close()
+
+
+def _all(env: HubEnv, topic: str, store: Store) -> list[dict[str, Any]]:
+    """Every record the outbox published on ``topic`` (read back from the broker)."""
+    wait_until(lambda: not store.pending_outbox(1), timeout=60)
+    sent = _published(env.settings().effective_database_url, topic)
+    return read_topic(env, topic, expected=sent)
+
+
+def _published(url: str, topic: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return len(conn.scalars(select(m.outbox.c.id).where(m.outbox.c.topic == topic)).all())
+    finally:
+        engine.dispose()
+
+
+def _live(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Signals not withdrawn (a withdrawal names the signal in ``ingetrokken_signaal_id``)."""
+    gone = {s["ingetrokken_signaal_id"] for s in signals if s.get("ingetrokken_signaal_id")}
+    return [s for s in signals if not s.get("ingetrokken_signaal_id")
+            and s["message_id"] not in gone]
+
+
+def _standing(bookings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bookings not reversed (a reversal names the booking in ``tegenboeking_van``)."""
+    back = {b["tegenboeking_van"] for b in bookings if b.get("tegenboeking_van")}
+    return [b for b in bookings if not b.get("tegenboeking_van")
+            and b["boekingskenmerk"] not in back]
 
 
 def _invoice_views(store: Store, url: str) -> list[dict[str, Any]]:

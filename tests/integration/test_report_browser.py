@@ -60,10 +60,18 @@ def test_the_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
 
 
 def _with_pib(url: str) -> None:
-    """The test store plus a PIB budget and an approved voucher (so every section has rows)."""
-    from tests.component.test_report_support import ISAM, C, bsn, msg
+    """The test store plus a PIB budget and an approved voucher, and the paid April invoice
+    under a number an earlier document turns out to have (so every section has rows: the paid
+    booking is reversed, a terugvordering)."""
+    from dataclasses import replace
+
+    from tests.component.test_report_support import ISAM, A, C, bsn, invoice, msg
 
     store = build(url)
+    early = invoice("2024-04", A, date(2024, 4, 1), date(2024, 4, 30), 40, date(2024, 5, 1))
+    early = replace(early, message_id="inv-2024-04-vroeg", record={
+        **early.record, "message_id": "inv-2024-04-vroeg", "ubl_sha256": "2024-04-vroeg"})
+    store.record_batch("report-test", [early])
     store.record_batch("report-test", [
         msg("inburgering.isi.", "PibBudget", "c-pib", C, bsn=bsn(2), pib_traject_id="T1",
             gemeentecode="0363", toekenningsdatum=date(2024, 9, 10),

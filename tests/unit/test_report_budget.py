@@ -6,19 +6,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hub.reconcile.outbound import booking
+from hub.reconcile.effects import plan
 from hub.report.budget import OVER_COMMITTED, OVER_SPENT
-from hub.report.columns import BUDGET, COMPLETENESS, LINES
+from hub.report.columns import BUDGET, COMPLETENESS, LINES, RECLAIMS
 from hub.report.commitments import open_commitments
-from hub.report.payments import Booking, Payment, booking_of, to_reclaim
+from hub.report.payments import Payment, bookings, to_reclaim
 from hub.report.tieout import tieouts
 from tests.unit.test_report_sections import (
     APPROVED,
     DAY,
+    SENT,
     TABLES,
     A,
     B,
     budget_row,
+    ledger,
     line,
     run,
     view,
@@ -143,23 +145,38 @@ def test_a_year_with_nothing_is_left_out_but_the_carry_over_runs_through_it() ->
     assert r24["meegenomen"] == 0
 
 
-def test_to_reclaim_is_what_was_paid_on_a_reversed_booking_so_zero_while_bookings_stand(
-) -> None:
-    """Bookings come from the decisions as they stand (``booking_of``): each stands, so nothing
-    is to be reclaimed until issue 15's effect ledger knows reversals. A payment on a kenmerk
-    no current decision gives is reported as unbooked instead."""
-    standing = booking_of(A, APPROVED)
-    assert standing is not None and standing.live
-    assert to_reclaim(standing, 100_000) == 0
-    reversed_ = Booking(**{**standing.__dict__, "live": False})
-    assert to_reclaim(reversed_, 100_000) == 100_000  # the rule the ledger's reversals will use
-    kenmerk = booking(A, APPROVED)[1]["boekingskenmerk"]
-    paid = Payment("p1", "FA1", kenmerk, "B10001", "F-1", date(2024, 5, 1), 100_000)
-    gone = Payment("p2", "FA2", "BK-ONCE-BOOKED", "B10001", "F-0", date(2024, 5, 1), 7_000)
-    tally = run([(A, view(A, "0363", [APPROVED]))], payments=[paid, gone])
-    assert sum(r[LINES.index("terug_te_vorderen")] for r in tally.rows(LINES)) == 0
-    assert lines_of(tally, "0363", 2024)["leerroute"]["betaald"] == 100_000
-    assert [r[0] for r in tally.rows(COMPLETENESS)] == ["BETALING_ZONDER_BOEKING"]
+def test_paid_then_reversed_is_a_reclaim_in_its_section_the_lines_and_the_tie_out() -> None:
+    """A line booked and paid, then refused by later facts: the ledger reversed the booking, so
+    the payment is to be reclaimed (terugvordering), and approved = paid - to reclaim + booked
+    but not yet paid still holds to the cent."""
+    refused = {**APPROVED, "beslissing": "AFGEWEZEN", "reden": "R9.dubbel-factuurnummer",
+               "regel": "R9", "goedgekeurd_cent": 0}
+    before = view(A, "0363", [APPROVED])
+    sent = ledger(A, before)
+    sent += [dict(e) for e in plan(A, view(A, "0363", [refused]), sent, SENT)]
+    assert [e["soort"] for e in sent] == ["BOEKING", "TEGENBOEKING"]
+    booked = sent[0]["record"]["boekingskenmerk"]
+    paid = Payment("p1", "FA1", booked, "B10001", "F-1", date(2024, 5, 1), 100_000)
+    tally = run([(A, view(A, "0363", [refused]))], payments=[paid], ledgers={A: sent})
+    [row] = tally.rows(RECLAIMS)
+    r = {c.key: v for c, v in zip(RECLAIMS.columns, row, strict=True)}
+    assert (r["bedrag"], r["boekingskenmerk"], r["reden"], r["betaald_op"]) == (
+        100_000, booked, "R9.dubbel-factuurnummer", date(2024, 5, 1))
+    assert r["tegenboeking"] == sent[1]["record"]["boekingskenmerk"]
+    assert lines_of(tally, "0363", 2024)["leerroute"]["terug_te_vorderen"] == 100_000
+    checks = {label: (left, right) for label, left, right in tieouts(tally, tally.rows(BUDGET))}
+    left, right = checks["Goedgekeurd = betaald - terug te vorderen + geboekt, nog niet betaald"]
+    assert left == right == 0
+    assert checks["Terugvorderingen = begrotingsposten: terug te vorderen"] == (100_000, 100_000)
+    assert to_reclaim(bookings(sent)[0], 100_000) == 100_000
+
+
+def test_a_payment_on_a_kenmerk_the_hub_never_booked_is_unbooked_not_a_reclaim() -> None:
+    gone = Payment("p2", "FA2", "BK-NEVER-BOOKED", "B10001", "F-0", date(2024, 5, 1), 7_000)
+    tally = run([(A, view(A, "0363", [APPROVED]))], payments=[gone])
+    assert tally.rows(RECLAIMS) == []
+    assert sorted(r[0] for r in tally.rows(COMPLETENESS)) == ["BETALING_ZONDER_BOEKING",
+                                                              "BOEKING_ZONDER_BETALING"]
 
 
 def test_vouchers_tie_out_with_the_register_and_the_lines_with_the_budget() -> None:
@@ -195,3 +212,35 @@ def test_r22_the_pib_section_names_the_gemeente_of_the_pib_budget_not_onbekend()
     collector.case(A, {**view(A, "0363"), "gemeente": None}, None)  # no residence known
     collector.finish({}, [])
     assert [(r[0], r[1]) for r in tally.rows(PIB)] == [(A, "0392")]
+
+
+def test_a_paid_line_moved_to_another_gemeente_is_no_reclaim_and_ties_out() -> None:
+    """R17 after payment: the booking is reversed and booked again on the new gemeente
+    (``vervangt``); what was paid counts for the new booking, nothing is reclaimed."""
+    moved = {**APPROVED, "gemeentecode": "0599"}
+    sent = ledger(A, view(A, "0363", [APPROVED]))
+    sent += [dict(e) for e in plan(A, view(A, "0599", [moved]), sent, SENT)]
+    assert [e["soort"] for e in sent] == ["BOEKING", "TEGENBOEKING", "BOEKING"]
+    assert sent[1]["reden"] == "gewijzigd: gemeentecode"
+    booked = sent[0]["record"]["boekingskenmerk"]
+    assert sent[2]["record"]["vervangt"] == booked
+    paid = Payment("p1", "FA1", booked, "B10001", "F-1", date(2024, 5, 1), 100_000)
+    tally = run([(A, view(A, "0599", [moved]))], payments=[paid], ledgers={A: sent})
+    assert tally.rows(RECLAIMS) == []
+    assert "BOEKING_ZONDER_BETALING" not in {r[0] for r in tally.rows(COMPLETENESS)}
+    assert budget_row(tally, "0599", 2024)["betaald"] == 100_000
+    checks = {label: (left, right) for label, left, right in tieouts(tally, tally.rows(BUDGET))}
+    left, right = checks["Goedgekeurd = betaald - terug te vorderen + geboekt, nog niet betaald"]
+    assert left == right == 100_000
+
+
+def test_a_lower_corrected_amount_reclaims_the_difference() -> None:
+    lower = {**APPROVED, "goedgekeurd_cent": 60_000}
+    sent = ledger(A, view(A, "0363", [APPROVED]))
+    sent += [dict(e) for e in plan(A, view(A, "0363", [lower]), sent, SENT)]
+    booked = sent[0]["record"]["boekingskenmerk"]
+    paid = Payment("p1", "FA1", booked, "B10001", "F-1", date(2024, 5, 1), 100_000)
+    tally = run([(A, view(A, "0363", [lower]))], payments=[paid], ledgers={A: sent})
+    [row] = tally.rows(RECLAIMS)
+    assert row[RECLAIMS.index("bedrag")] == 40_000
+    assert row[RECLAIMS.index("reden")] == "gewijzigd: bedrag_cent"

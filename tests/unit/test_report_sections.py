@@ -4,12 +4,12 @@ their aging, moves, risks, vouchers, bookings against payments, and the tie-outs
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from hub.reconcile.outbound import booking
+from hub.reconcile.effects import plan
 from hub.reconcile.tables import load_tables
 from hub.report.collect import Collector, Options
 from hub.report.columns import (
@@ -30,6 +30,7 @@ from hub.report.tieout import tieouts
 from tests.unit.reconcile_facts import BSN, fact
 
 DAY = date(2025, 6, 30)
+SENT = datetime(2024, 4, 1, 12, tzinfo=UTC)  # when the hub booked
 TABLES = load_tables()
 A, B, C = "CR" + "A" * 30, "CR" + "B" * 30, "CR" + "C" * 30
 
@@ -59,20 +60,29 @@ def view(ref: str, gemeente: str, decisions: Sequence[dict[str, Any]] = (),
     return {**base, **extra}
 
 
+def ledger(ref: str, v: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the hub sent for a view seen once: its effect ledger."""
+    return [dict(e) for e in plan(ref, v, [], SENT)]
+
+
 def kenmerk(ref: str, decision: dict[str, Any]) -> str:
-    return str(booking(ref, decision)[1]["boekingskenmerk"])
+    [booked] = [e for e in ledger(ref, {"beslissingen": [decision]}) if e["soort"] == "BOEKING"]
+    return str(booked["record"]["boekingskenmerk"])
 
 
 def run(views: Sequence[tuple[str, dict[str, Any]]], *, payments: Sequence[Payment] = (),
         invoice_views: Sequence[tuple[str, dict[str, Any]]] = (), flags: dict[str, CaseFlags]
-        | None = None, gemeente: str | None = None, day: date = DAY) -> Tally:
+        | None = None, gemeente: str | None = None, day: date = DAY,
+        ledgers: dict[str, list[dict[str, Any]]] | None = None) -> Tally:
+    ledgers = ledgers or {}
     tally = Tally(keep_all=True)
     collector = Collector(Options(day, gemeente=gemeente, silence_days={}), TABLES, tally,
-                          Payments((p.kenmerk, p.bedrag_cent) for p in payments), {})
+                          Payments((p.kenmerk, p.bedrag_cent, p.betaaldatum) for p in payments),
+                          {})
     for ref, v in invoice_views:
         collector.invoice(ref, v)
     for ref, v in views:
-        collector.case(ref, v, (flags or {}).get(ref))
+        collector.case(ref, v, (flags or {}).get(ref), ledgers.get(ref, ledger(ref, v)))
     collector.finish({}, payments)
     return tally
 

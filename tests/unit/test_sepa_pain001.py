@@ -67,8 +67,44 @@ def test_export_lists_every_booking_with_kostenplaats_and_status() -> None:
     first = lines[1].split(";")
     assert first[:9] == ["BK2024000001", "2024-0001", "B10001", "0344", "KP6110", "KS4380",
                          "2024", "2024-02-10", "4920.00"]
-    assert first[11:] == ["IN_BETAALOPDRACHT", "BK2024000001", "HUB-1"]
+    assert first[11:] == ["IN_BETAALOPDRACHT", "BK2024000001", "HUB-1", "", ""]
     assert lines[6].split(";")[8] == "-410.00" and "CREDITERING" in lines[6]
+
+
+def test_a_reversal_is_booked_not_paid_and_a_booking_it_reverses_in_the_batch_is_not_paid(
+) -> None:
+    """FORMAT.md, reversal booking: the storno carries the reversed kenmerk; neither it nor a
+    booking it reverses in the same export enters a payment batch."""
+    first, *_ = bookings()
+    storno = {**first, "boekingskenmerk": "BK2024000099", "bedrag_cent": -first["bedrag_cent"],
+              "tegenboeking_van": first["boekingskenmerk"], "message_id": "m-storno"}
+    planned = {p.booking["boekingskenmerk"]: p for p in t.plan([first, storno])}
+    assert planned[first["boekingskenmerk"]].status == t.REVERSED
+    assert planned["BK2024000099"].status == t.REVERSAL
+    assert all(p.transfer is None for p in planned.values())
+    row = t.export_csv(list(planned.values()), None).decode().splitlines()[2].split(";")
+    assert (row[8], row[11], row[-2]) == ("-4920.00", "TEGENBOEKING", first["boekingskenmerk"])
+    alone = t.plan([first])  # without its reversal the same booking is paid
+    assert alone[0].transfer is not None and alone[0].covered == first["bedrag_cent"]
+
+
+def test_a_correction_pays_only_what_the_booking_it_replaces_did_not() -> None:
+    """A reallocation (same amount, other gemeente) is paid by what was paid already; a higher
+    amount pays the difference; replaced in the same export, the correction pays in full."""
+    first, *_ = bookings()
+    paid = {first["boekingskenmerk"]: first["bedrag_cent"]}
+    moved = {**first, "boekingskenmerk": "BK-Y", "gemeentecode": "0363", "message_id": "y",
+             "vervangt": first["boekingskenmerk"]}
+    [same] = t.plan([moved], paid)
+    assert (same.status, same.transfer, same.covered) == (t.SETTLED, None, first["bedrag_cent"])
+    [more] = t.plan([{**moved, "bedrag_cent": first["bedrag_cent"] + 1000}], paid)
+    assert more.transfer is not None and more.transfer.amount_cent == 1000
+    storno = {**first, "boekingskenmerk": "BK-R", "bedrag_cent": -first["bedrag_cent"],
+              "tegenboeking_van": first["boekingskenmerk"], "message_id": "r"}
+    batch = {p.booking["boekingskenmerk"]: p for p in t.plan([first, storno, moved])}
+    assert batch[first["boekingskenmerk"]].transfer is None
+    assert batch["BK-Y"].transfer is not None
+    assert batch["BK-Y"].transfer.amount_cent == first["bedrag_cent"]
 
 
 def test_end_to_end_id_is_the_kenmerk_or_its_stable_hash() -> None:
@@ -129,7 +165,7 @@ def test_only_sepa_zone_ibans_enter_a_batch_the_others_are_booked_with_their_rea
                        "CH9300762011623852957"}])
     assert [p.status for p in planned] == [t.NOT_SEPA, t.IN_BATCH]
     lines = t.export_csv(planned, "HUB-1").decode().splitlines()
-    assert lines[1].split(";")[11:] == ["BUITEN_SEPA", "", ""]  # booked, kept, not paid
+    assert lines[1].split(";")[11:] == ["BUITEN_SEPA", "", "", "", ""]  # booked, kept, not paid
     with pytest.raises(InvalidAccount, match="SEPA zone"):
         pain001("M1", datetime(2024, 1, 1, tzinfo=UTC), date(2024, 1, 2), DEBTOR,
                 [Transfer("E2E-1", 100, "S", "TR330006100519786457841326", "Factuur 1")])

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_i18_dead_letter_store"
-down_revision: str | None = "0004_i19_isi_keyed_ids"
+down_revision: str | None = "0005_i15_effect_ledger"
 branch_labels: str | None = None
 depends_on: str | None = None
 
