@@ -73,7 +73,7 @@ def test_up_demo_runs_connectors_and_console_accounts_then_stops_everything(
                 "HUB_CONSOLE_PORT": str(free_port())})
     result = subprocess.run(
         [sys.executable, "-m", "hub.cli", "up", "--demo", "--exit-after-demo", "--port",
-         str(port)], env=env, capture_output=True, text=True, timeout=300)
+         str(port)], env=env, capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr
 
     assert result.returncode == 0, output
