@@ -7,10 +7,12 @@ a pass. Arrival order never matters: versions are ordered by DUO's own order (``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from hub import versions
 from hub.reconcile import facts as k
-from hub.reconcile.facts import CaseFacts, iso
+from hub.reconcile.facts import CaseFacts, Item, as_date, iso
 
 
 def exam_view(cf: CaseFacts) -> dict[str, Any]:
@@ -35,3 +37,28 @@ def _exam_results(cf: CaseFacts) -> dict[str, dict[str, Any]]:
             "examendatum": iso(record["examendatum"]),
         }
     return per_onderdeel
+
+
+def deciding(items: Sequence[Item]) -> list[Item]:
+    """The current exam results that decide every rule reading them, in version order.
+
+    Per onderdeel the best result (what ``exam_view`` shows) and per onderdeel and niveau the
+    earliest pass (``status``: the best niveau passed and the day the last required exam was
+    passed). Any other current result changes nothing, so ``hub.reconcile.fold`` may forget it
+    (``deciding(deciding(a) + b) == deciding(a + b)``: each pick is a maximum or minimum).
+    """
+    best: dict[str, tuple[Any, Item]] = {}
+    first: dict[tuple[str, str], tuple[Any, Item]] = {}
+    for mid, record in items:
+        order = versions.version_key(record, mid)
+        passed = record["uitslag"] == "GESLAAGD"
+        rank = (passed, iso(record["examendatum"]), order)
+        onderdeel = str(record["onderdeel"])
+        if onderdeel not in best or rank > best[onderdeel][0]:
+            best[onderdeel] = (rank, (mid, record))
+        if passed:
+            key, early = (onderdeel, str(record["niveau"])), (as_date(record["examendatum"]), order)
+            if key not in first or early < first[key][0]:
+                first[key] = (early, (mid, record))
+    chosen = {item[0]: item for _, item in (*best.values(), *first.values())}
+    return sorted(chosen.values(), key=lambda item: versions.version_key(item[1], item[0]))
