@@ -41,6 +41,7 @@ class Runtime:
         apart = self.settings.projector == "process"  # it caches facts and runs checkpoints
         return Store(self.settings.effective_database_url, projection=self.reconciler,
                      emitter=self.emitter, derive=derived, links=linked, deferred_views=True,
+                     folding=self.reconciler,
                      cache_recorded=not apart,
                      checkpoint_pages=SQLITE_BACKSTOP_PAGES if apart else SQLITE_CHECKPOINT_PAGES)
 

@@ -44,11 +44,12 @@ def deciding(items: Sequence[Item]) -> list[Item]:
 
     Per onderdeel the best result (what ``exam_view`` shows) and per onderdeel and niveau the
     earliest pass (``status``: the best niveau passed and the day the last required exam was
-    passed). Any other current result changes nothing, so ``hub.reconcile.fold`` may forget it
+    passed; of equal days the latest version, so a repeated result is kept once). Any other
+    current result changes nothing, so ``hub.reconcile.fold`` may forget it
     (``deciding(deciding(a) + b) == deciding(a + b)``: each pick is a maximum or minimum).
     """
     best: dict[str, tuple[Any, Item]] = {}
-    first: dict[tuple[str, str], tuple[Any, Item]] = {}
+    first: dict[tuple[str, str], tuple[Any, Any, Item]] = {}
     for mid, record in items:
         order = versions.version_key(record, mid)
         passed = record["uitslag"] == "GESLAAGD"
@@ -57,8 +58,9 @@ def deciding(items: Sequence[Item]) -> list[Item]:
         if onderdeel not in best or rank > best[onderdeel][0]:
             best[onderdeel] = (rank, (mid, record))
         if passed:
-            key, early = (onderdeel, str(record["niveau"])), (as_date(record["examendatum"]), order)
-            if key not in first or early < first[key][0]:
-                first[key] = (early, (mid, record))
-    chosen = {item[0]: item for _, item in (*best.values(), *first.values())}
+            key, day = (onderdeel, str(record["niveau"])), as_date(record["examendatum"])
+            seen = first.get(key)
+            if seen is None or day < seen[0] or (day == seen[0] and order > seen[1]):
+                first[key] = (day, order, (mid, record))
+    chosen = {item[0]: item for *_, item in (*best.values(), *first.values())}
     return sorted(chosen.values(), key=lambda item: versions.version_key(item[1], item[0]))

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from hub.reconcile import facts as k
-from hub.reconcile import invoices, ontzorgen
+from hub.reconcile import fold, invoices, ontzorgen
 from hub.reconcile.case import context
 from hub.reconcile.exams import exam_view
 from hub.reconcile.facts import CaseFacts, iso
@@ -51,6 +51,14 @@ class Reconciler:
         own = [f for f in facts if f.case_ref == case_ref]
         others = _by_case(f for f in facts if f.case_ref != case_ref)
         return self.project(case_ref, CaseFacts(own), others)
+
+    def build_state(self, facts: Sequence[Fact]) -> CaseState:
+        """The incremental state of a key with exactly ``facts`` (``hub.reconcile.fold``)."""
+        return fold.build(facts)
+
+    def fold_state(self, state: CaseState, facts: Sequence[Fact]) -> CaseState | None:
+        """``state`` plus new ``facts``, or None where it must be rebuilt from all facts."""
+        return fold.fold(state, facts)
 
     def view_of_state(self, case_ref: str, state: CaseState) -> dict[str, Any]:
         """The same view from a folded state (``hub.reconcile.fold``) of a key that reads no

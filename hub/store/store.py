@@ -17,6 +17,7 @@ from hub.store import outbox as outbox_rows
 from hub.store.cache import FactCache
 from hub.store.digest import content_hash
 from hub.store.engine import SQLITE_CHECKPOINT_PAGES, checkpoint, make_engine, transaction
+from hub.store.incremental import Folding
 from hub.store.migrate import upgrade
 from hub.store.records import (
     BatchOutcome,
@@ -46,13 +47,14 @@ class Store:
         self, url: str, *, projection: Projection | None = None, emitter: Emitter | None = None,
         migrate: bool = True, deferred_views: bool = False, derive: Derive | None = None,
         cache_recorded: bool = True, checkpoint_pages: int = SQLITE_CHECKPOINT_PAGES,
-        links: Links | None = None,
+        links: Links | None = None, folding: Folding | None = None,
     ) -> None:
         self._engine = make_engine(url, checkpoint_pages=checkpoint_pages)
         self._deferred = deferred_views
         self._cache_recorded = cache_recorded
         self._rules = views.Rules(projection or default_projection, emitter or no_emitter,
-                                  derive=derive or no_derive, links=links or no_links)
+                                  derive=derive or no_derive, links=links or no_links,
+                                  folding=folding)
         if migrate:
             try:
                 upgrade(self._engine)
@@ -158,6 +160,7 @@ class Store:
     def rebuild_views(self, batch_size: int = 1000) -> int:
         """Re-project every case from its facts, ``batch_size`` cases per transaction."""
         self._rules.cache.clear()  # re-read every fact: a rebuild trusts nothing cached
+        self._rules.states.clear()
         changed, after = 0, ""
         while True:
             with transaction(self._engine, write=True) as conn:

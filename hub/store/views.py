@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import Connection, Text, and_, bindparam, cast, delete, select, text, update
 
@@ -23,6 +24,7 @@ from hub.errors import StoreBusy
 from hub.privacy import redact
 from hub.store import models as m
 from hub.store.cache import FactCache
+from hub.store.incremental import Folding, StateCache, fold_chunk
 from hub.store.jsonsafe import RawJson, dumps, loads
 from hub.store.linking import MAX_ROUNDS, with_links
 from hub.store.outbox import insert_outbox
@@ -54,6 +56,8 @@ class Rules:
     cache: FactCache = field(default_factory=FactCache)
     derive: Derive = no_derive
     links: Links = no_links
+    folding: Folding | None = None  # the projection, updatable from a kept state (``incremental``)
+    states: StateCache = field(default_factory=StateCache)
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,13 @@ def plan_dirty(conn: Connection, rules: Rules, *, limit: int) -> Plan:
     changes: list[_Change] = []
     failed: list[str] = []
     for chunk in chunks([ref for ref, _ in marks]):
-        changes.extend(_changes(conn, chunk, rules, MappingProxyType({}), failed))
+        full: Sequence[str] = chunk
+        if rules.folding is not None:  # the projector: kept states plus new facts
+            folded = fold_chunk(conn, chunk, rules.folding, rules.states, rules.links, failed)
+            changes.extend(_compare(conn, folded.views, {}))
+            full = folded.full
+        if full:
+            changes.extend(_changes(conn, full, rules, MappingProxyType({}), failed))
     return Plan(marks, changes, failed)
 
 
@@ -224,25 +234,35 @@ def _changes(
     if rules.links is not no_links:
         facts, near = with_links(refs, facts, rules.links,
                                  lambda keys: facts_by_case(conn, keys, rules.cache, pending))
-    v = m.case_view.c
-    stored = {
-        row.case_ref: (row.view, row.version)
-        for row in conn.execute(
-            select(v.case_ref, cast(v.view, Text).label("view"), v.version)
-            .where(among(conn, v.case_ref, refs))
-        )
-    }
-    changes = []
+    computed: dict[str, dict[str, Any]] = {}
     for ref in refs:
         try:
-            new = RawJson(dumps(rules.projection(ref, facts[ref])))
+            computed[ref] = rules.projection(ref, facts[ref])
         except Exception as exc:
             if failed is None:
                 raise
             log.error("projection_failed case=%s error=%s: %s", ref, type(exc).__name__,
                       redact(str(exc))[:200])
             failed.append(ref)
-            continue
+    return _compare(conn, computed, near)
+
+
+def _compare(conn: Connection, computed: Mapping[str, dict[str, Any]],
+             near: Mapping[str, frozenset[str]]) -> list[_Change]:
+    """The computed views that differ from the stored ones (as canonical JSON text)."""
+    if not computed:
+        return []
+    v = m.case_view.c
+    stored = {
+        row.case_ref: (row.view, row.version)
+        for row in conn.execute(
+            select(v.case_ref, cast(v.view, Text).label("view"), v.version)
+            .where(among(conn, v.case_ref, list(computed)))
+        )
+    }
+    changes = []
+    for ref, view in computed.items():
+        new = RawJson(dumps(view))
         old, version = stored.get(ref, (None, 0))
         if old != new:
             changes.append(_Change(ref, None if old is None else RawJson(old), version, new,
