@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import topics
 from hub.codec import AvroCodec
@@ -22,12 +23,16 @@ from hub.settings import Settings
 from hub.store import Store
 from hub.store.engine import SQLITE_BACKSTOP_PAGES, SQLITE_CHECKPOINT_PAGES
 
+if TYPE_CHECKING:
+    from hub.agents.ownership import ShardOwnership
+
 
 @dataclass
 class Runtime:
     """Adapters built once per process from one ``Settings``."""
 
     settings: Settings
+    shard_owner: ShardOwnership | None = None  # set by ``hub worker`` for its projector child
 
     @cached_property
     def codec(self) -> AvroCodec:

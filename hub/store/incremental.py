@@ -21,7 +21,7 @@ import pickle
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,6 +34,8 @@ from hub.store.sql import among, chunks
 
 log = logging.getLogger(__name__)
 DEFAULT_STATES = 2_000_000  # cases; ~0.5-1 KiB each for cases of exam results
+Observe = Callable[[str, int], None]
+"""Told (key, how many facts) of each projection computed (the bench's duplicate count)."""
 
 
 class Folding(Protocol):
@@ -107,7 +109,7 @@ class Folded:
 
 def fold_chunk(
     conn: Connection, refs: Sequence[str], folding: Folding, states: StateCache, links: Links,
-    failed: list[str],
+    failed: list[str], observe: Observe | None = None,
 ) -> Folded:
     """Views of ``refs`` from their kept states plus their new facts (see the module text)."""
     ids = _fact_ids(conn, refs)
@@ -144,6 +146,9 @@ def fold_chunk(
             state = folding.build_state([everything[i] for i in ids.get(ref, [])])
             _project(ref, state, ids.get(ref, []), folding, states, views, failed)
             states.rebuilt += 1
+    if observe is not None:
+        for ref in views:
+            observe(ref, len(ids.get(ref, ())))
     return Folded(views, full)
 
 

@@ -7,6 +7,7 @@ unreachable) surfaces as ``hub.errors.StoreBusy``; anything else is a bug and is
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from hub.store import outbox as outbox_rows
 from hub.store.cache import FactCache
 from hub.store.digest import content_hash
 from hub.store.engine import SQLITE_CHECKPOINT_PAGES, checkpoint, make_engine, transaction
-from hub.store.incremental import Folding
+from hub.store.incremental import Folding, Observe
 from hub.store.migrate import upgrade
 from hub.store.records import (
     BatchOutcome,
@@ -88,8 +89,9 @@ class Store:
             self._rules.cache.put(new_facts)  # committed now
         return outcome
 
-    def project_pending(self, limit: int = 2000) -> int:
-        """Project up to ``limit`` cases marked dirty; how many were looked at.
+    def project_pending(self, limit: int = 2000, shards: Sequence[int] | None = None) -> int:
+        """Project up to ``limit`` cases marked dirty (of ``shards`` only, if given: see
+        ``hub.store.shards``); how many were looked at.
 
         Facts are read and views computed in a read transaction; only the changed views, their
         audit rows, what they emit and the cleared marks are written, in a short write
@@ -97,11 +99,15 @@ class Store:
         process wait for the store's write lock only that long.
         """
         with transaction(self._engine, write=False) as conn:
-            plan = views.plan_dirty(conn, self._rules, limit=limit)
+            plan = views.plan_dirty(conn, self._rules, limit=limit, shards=shards)
         if plan.marks:
             with transaction(self._engine, write=True) as conn:
                 views.apply_plan(conn, plan, self._rules, now=utcnow())
         return len(plan.marks)
+
+    def observe(self, observer: Observe) -> None:
+        """Tell ``observer`` (key, facts) of every projection this store computes from now on."""
+        self._rules = replace(self._rules, observe=observer)
 
     def pending_projections(self) -> int:
         """How many cases have facts their stored view does not reflect yet."""

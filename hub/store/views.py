@@ -24,7 +24,7 @@ from hub.errors import StoreBusy
 from hub.privacy import redact
 from hub.store import models as m
 from hub.store.cache import FactCache
-from hub.store.incremental import Folding, StateCache, fold_chunk
+from hub.store.incremental import Folding, Observe, StateCache, fold_chunk
 from hub.store.jsonsafe import RawJson, dumps, loads
 from hub.store.linking import MAX_ROUNDS, with_links
 from hub.store.outbox import insert_outbox
@@ -40,6 +40,7 @@ from hub.store.records import (
     no_emitter,
     no_links,
 )
+from hub.store.shards import shard_of
 from hub.store.sql import among, chunks, upsert_insert
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Rules:
     links: Links = no_links
     folding: Folding | None = None  # the projection, updatable from a kept state (``incremental``)
     states: StateCache = field(default_factory=StateCache)
+    observe: Observe | None = None  # told (key, its facts) of every projection computed
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,8 @@ def mark_dirty(conn: Connection, case_refs: Iterable[str], now: datetime) -> Non
         index_elements=["case_ref"],
         set_={"token": stmt.excluded.token},
     )
-    conn.execute(stmt, [{"case_ref": ref, "token": token, "marked_at": now} for ref in refs])
+    conn.execute(stmt, [{"case_ref": ref, "token": token, "marked_at": now,
+                         "shard": shard_of(ref)} for ref in refs])
 
 
 @dataclass(frozen=True)
@@ -125,22 +128,26 @@ class Plan:
     failed: list[str]
 
 
-def plan_dirty(conn: Connection, rules: Rules, *, limit: int) -> Plan:
+def plan_dirty(conn: Connection, rules: Rules, *, limit: int,
+               shards: Sequence[int] | None = None) -> Plan:
     """Read up to ``limit`` dirty cases, oldest mark first, and project them (no writes).
 
-    Marks are read before facts: every fact recorded under a mark's token is then visible,
-    and a fact recorded later re-marks its case under a new token (see ``apply_plan``).
+    With ``shards`` only marks of those projection shards (``hub.store.shards``). Marks are
+    read before facts: every fact recorded under a mark's token is then visible, and a fact
+    recorded later re-marks its case under a new token (see ``apply_plan``).
     """
     d = m.dirty_case.c
-    marks = [(ref, int(token)) for ref, token in conn.execute(
-        select(d.case_ref, d.token).order_by(d.marked_at, d.case_ref).limit(limit)
-    ).all()]
+    query = select(d.case_ref, d.token).order_by(d.marked_at, d.case_ref).limit(limit)
+    if shards is not None:
+        query = query.where(among(conn, d.shard, list(shards)))
+    marks = [(ref, int(token)) for ref, token in conn.execute(query).all()]
     changes: list[_Change] = []
     failed: list[str] = []
     for chunk in chunks([ref for ref, _ in marks]):
         full: Sequence[str] = chunk
         if rules.folding is not None:  # the projector: kept states plus new facts
-            folded = fold_chunk(conn, chunk, rules.folding, rules.states, rules.links, failed)
+            folded = fold_chunk(conn, chunk, rules.folding, rules.states, rules.links, failed,
+                                rules.observe)
             changes.extend(_compare(conn, folded.views, {}))
             full = folded.full
         if full:
@@ -238,6 +245,8 @@ def _changes(
     for ref in refs:
         try:
             computed[ref] = rules.projection(ref, facts[ref])
+            if rules.observe is not None:
+                rules.observe(ref, sum(f.case_ref == ref for f in facts[ref]))
         except Exception as exc:
             if failed is None:
                 raise
