@@ -9,10 +9,13 @@ A thread runs the passive WAL checkpoints the projector process runs in the hub'
 from __future__ import annotations
 
 import contextlib
+import importlib
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from hub.runtime import Runtime
@@ -29,9 +32,7 @@ class Databases:
         self.kind, self.home = kind, home
         self._cluster: Any = None
         if kind == "postgresql":
-            from tests.pg import start_cluster  # the suite's private cluster (tests/pg.py)
-
-            self._cluster = start_cluster()
+            self._cluster = _pg().start_cluster()
         elif kind != "sqlite":
             raise SystemExit(f"--database: sqlite or postgresql, not {kind!r}")
 
@@ -51,6 +52,15 @@ class Databases:
         """Stop the private PostgreSQL, if any."""
         if self._cluster is not None:
             self._cluster.stop()
+
+
+def _pg() -> Any:
+    """The suite's private-cluster helper (``tests/pg.py``: initdb, pg_ctl; or
+    ``HUB_TEST_POSTGRES_URL``), from the checkout this bench runs from."""
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return importlib.import_module("tests.pg")
 
 
 def ceiling(settings: Settings, chunks: Iterable[list[dict[str, Any]]], topic: str) -> float:

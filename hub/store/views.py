@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Text, and_, bindparam, cast, delete, select, 
 
 from hub.errors import StoreBusy
 from hub.privacy import redact
+from hub.store import bulk
 from hub.store import models as m
 from hub.store.cache import FactCache
 from hub.store.incremental import Folding, Observe, StateCache, fold_chunk
@@ -106,6 +107,11 @@ def mark_dirty(conn: Connection, case_refs: Iterable[str], now: datetime) -> Non
     if not refs:
         return
     token = secrets.randbits(62)
+    if conn.dialect.name == "postgresql":
+        bulk.insert_many(conn, m.dirty_case, [{"case_ref": ref, "token": token, "marked_at": now,
+                                               "shard": shard_of(ref)} for ref in refs],
+                         conflict=["case_ref"], update=["token"])
+        return
     stmt = upsert_insert(conn, m.dirty_case)
     stmt = stmt.on_conflict_do_update(
         index_elements=["case_ref"],
