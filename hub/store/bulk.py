@@ -19,21 +19,23 @@ from hub.store.jsonsafe import dumps
 
 
 def insert_many(
-    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, conflict: Sequence[str],
-    update: Sequence[str] = (), returning: str | None = None,
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
+    conflict: Sequence[str] = (), update: Sequence[str] = (), returning: str | None = None,
 ) -> list[Any]:
     """Insert ``rows`` (all with the same keys); on a ``conflict`` do nothing, or set the
     ``update`` columns from the new row; the ``returning`` column of the rows written."""
     if not rows:
         return []
     columns = list(rows[0])
-    arrays = [[dumps(row[c]) for row in rows] if isinstance(table.c[c].type, JSON)
-              else [row[c] for row in rows] for c in columns]  # JSON: the column's serialiser
+    arrays = [[_json(table.c[c].type, row[c]) for row in rows]
+              if isinstance(table.c[c].type, JSON) else [row[c] for row in rows]
+              for c in columns]
     sources = ", ".join(f"CAST(%b AS {_array_type(conn, table, c)})" for c in columns)
     action = ("DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
               if update else "DO NOTHING")
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({sources}) "
-           f"ON CONFLICT ({', '.join(conflict)}) {action}")
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({sources})"
+    if conflict:
+        sql += f" ON CONFLICT ({', '.join(conflict)}) {action}"
     if returning is not None:
         sql += f" RETURNING {returning}"
     # psycopg itself, on this transaction's connection: arrays in binary need no escaping of
@@ -49,3 +51,8 @@ def _array_type(conn: Connection, table: Table, column: str) -> str:
     compiled = table.c[column].type.compile(dialect=conn.dialect)
     return f"{compiled}[]"
 
+
+
+def _json(column: Any, value: Any) -> str | None:
+    """The column's own serialiser; None as SQL NULL where the (JSON) column says so."""
+    return None if value is None and column.none_as_null else dumps(value)

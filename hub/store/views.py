@@ -45,7 +45,8 @@ from hub.store.shards import shard_of
 from hub.store.sql import among, chunks, upsert_insert
 
 log = logging.getLogger(__name__)
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LOCK = text("SELECT count(pg_advisory_xact_lock(k)) "
+             "FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ def lock_cases(conn: Connection, refs: Sequence[str]) -> None:
     if conn.dialect.name != "postgresql" or not refs:
         return
     keys = sorted({_lock_key(ref) for ref in refs})
-    conn.execute(_LOCK, [{"key": key} for key in keys])
+    conn.execute(_LOCK, {"keys": keys})  # one statement, locks taken in array order
 
 
 def facts_by_case(
@@ -313,13 +314,15 @@ def _write_views(conn: Connection, changes: Sequence[_Change], now: datetime) ->
 def _write_audit(
     conn: Connection, changes: Sequence[_Change], *, actor: str, action: str, now: datetime
 ) -> None:
-    if changes:
-        conn.execute(
-            m.audit.insert(),
-            [{"at": now, "actor": actor, "action": action, "entity": "case_view",
-              "entity_id": c.case_ref, "old": c.old, "new": c.new, "reason": None}
-             for c in changes],
-        )
+    if not changes:
+        return
+    rows = [{"at": now, "actor": actor, "action": action, "entity": "case_view",
+             "entity_id": c.case_ref, "old": c.old, "new": c.new, "reason": None}
+            for c in changes]
+    if conn.dialect.name == "postgresql":
+        bulk.insert_many(conn, m.audit, rows)
+    else:
+        conn.execute(m.audit.insert(), rows)
 
 
 def _emitted(changes: Sequence[_Change], emitter: Emitter) -> list[OutboxMessage]:
