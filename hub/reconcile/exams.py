@@ -14,6 +14,10 @@ from hub import versions
 from hub.reconcile import facts as k
 from hub.reconcile.facts import CaseFacts, Item, as_date, iso
 
+READ = ("onderdeel", "niveau", "uitslag", "examendatum", "bron_versie")
+"""The fields of an exam result any rule reads (here and in ``status``); ``fold`` keeps only
+these (a rule reading another field fails the fold property test)."""
+
 
 def exam_view(cf: CaseFacts) -> dict[str, Any]:
     """The exam part of a case view: results per onderdeel and the onderdelen passed."""

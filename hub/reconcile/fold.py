@@ -8,10 +8,11 @@ folds in only the new ones. ``fold(build(a), b)`` gives a state whose view equal
 ``fold`` answers None and the caller rebuilds the state from every fact (``build``).
 
 What is kept: every version of every kind the rules read in full, and of the examenresultaten
-only the current results that decide the view (``exams.deciding``), so a case with many exam
-results holds a handful. A DUO-versioned exam result (``bron_versie``) or one another result
-claims to correct may replace a deciding result by one that was forgotten: then ``fold``
-declines and the state is rebuilt from all facts (rare: corrections, R21).
+only the current results that decide the view (``exams.deciding``), with only the fields the
+rules read (``exams.READ``), so a case with many exam results holds a handful of small ones.
+A DUO-versioned exam result (``bron_versie``) or one another result claims to correct may
+replace a deciding result by one that was forgotten: then ``fold`` declines and the state is
+rebuilt from all facts (rare: corrections, R21).
 
 Plain data: no store, no codec. Facts come as anything with ``message_id``, ``kind`` and
 ``record`` (``hub.store.Fact``).
@@ -69,7 +70,7 @@ def build(facts: Iterable[FactLike]) -> CaseState:
     exam_items = by_kind.pop(k.EXAMEN, [])
     named = frozenset(_corrected(exam_items))
     if exam_items:
-        by_kind[k.EXAMEN] = exams.deciding(versions.current(exam_items))
+        by_kind[k.EXAMEN] = _slim(exams.deciding(versions.current(exam_items)))
     return CaseState({kind: tuple(items) for kind, items in by_kind.items()}, count, named)
 
 
@@ -89,8 +90,14 @@ def fold(state: CaseState, new: Iterable[FactLike]) -> CaseState | None:
     for kind, more in added.items():
         items[kind] = (*items.get(kind, ()), *more)
     if k.EXAMEN in added:
-        items[k.EXAMEN] = tuple(exams.deciding(items[k.EXAMEN]))
+        items[k.EXAMEN] = tuple(_slim(exams.deciding(items[k.EXAMEN])))
     return CaseState(items, count, state.named)
+
+
+def _slim(items: Iterable[Item]) -> list[Item]:
+    """Kept exam results with only the fields the rules read (``exams.READ``): a state is a
+    few hundred bytes, not a full record with its encrypted BSN per result."""
+    return [(mid, {f: r[f] for f in exams.READ if f in r}) for mid, r in items]
 
 
 def _corrected(items: Iterable[Item]) -> Iterable[str]:
