@@ -201,14 +201,21 @@ def up(demo: bool = typer.Option(False, help="Replay the demo scenario through t
 @app.command()
 def bench(messages: str = typer.Option("10000,100000", help="Comma-separated sizes."),
           driver: str = typer.Option("batch", help="Agent driver: batch or faust."),
-          facts_per_case: int = typer.Option(20, help="Messages per case (history depth).")
+          facts_per_case: int = typer.Option(20, help="Messages per case (history depth)."),
+          database: str = typer.Option("sqlite", help="sqlite, or postgresql (a private "
+                                       "cluster, as the tests start one)."),
+          workers: int = typer.Option(1, help="Worker processes sharing the partitions."),
+          skip: str = typer.Option("", help="Comma-separated paths to leave out: raw, ceiling."),
           ) -> None:
-    """Raw aiokafka loop vs the hub's path into the store, side by side on one broker."""
-    from benchmarks.bench import run
+    """Raw aiokafka loop, the store's ceiling and the hub's path into the store, one broker."""
+    from benchmarks.bench import Options, run
 
     sizes = [int(size) for size in messages.split(",") if size.strip()]
-    out.print(f"hub bench: driver={driver}, sizes={sizes}, SQLite store, embedded Tansu broker")
-    run(sizes, driver, out.print, facts_per_case)
+    options = Options(driver, facts_per_case, database, workers,
+                      frozenset(s.strip() for s in skip.split(",") if s.strip()))
+    out.print(f"hub bench: driver={driver}, sizes={sizes}, {database} store, embedded Tansu "
+              "broker")
+    run(sizes, driver, out.print, facts_per_case, options)
 
 
 @case_app.command("effects")

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import topics
 from hub.codec import AvroCodec
@@ -24,12 +25,16 @@ from hub.store import Store
 from hub.store.dead_letters import DeadLetter
 from hub.store.engine import SQLITE_BACKSTOP_PAGES, SQLITE_CHECKPOINT_PAGES
 
+if TYPE_CHECKING:
+    from hub.agents.ownership import ShardOwnership
+
 
 @dataclass
 class Runtime:
     """Adapters built once per process from one ``Settings``."""
 
     settings: Settings
+    shard_owner: ShardOwnership | None = None  # set by ``hub worker`` for its projector child
 
     @cached_property
     def codec(self) -> AvroCodec:
@@ -43,6 +48,7 @@ class Runtime:
         apart = self.settings.projector == "process"  # it caches facts and runs checkpoints
         return Store(self.settings.effective_database_url, projection=self.reconciler,
                      emitter=self.emitter, derive=derived, links=linked, deferred_views=True,
+                     folding=self.reconciler,
                      cache_recorded=not apart,
                      checkpoint_pages=SQLITE_BACKSTOP_PAGES if apart else SQLITE_CHECKPOINT_PAGES)
 

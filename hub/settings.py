@@ -49,6 +49,7 @@ class Settings:
     projector_cases: int = 200
     projector_busy_share: float = 0.25
     projector: str = "process"
+    projector_trace: str = ""  # a folder: one line per projection (the bench's duplicate count)
     peildatum: str = "12-31"
     rate_tables: str = ""
     signal_sweep_time: str = "07:00"

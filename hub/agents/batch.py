@@ -63,6 +63,7 @@ class BatchRecorder:
             while True:
                 fetched = await consumer.getmany(timeout_ms=int(settings.batch_within_s * 1000),
                                                  max_records=settings.batch_size)
+                self._publish_assignment(consumer)
                 batches = self._by_topic(fetched)
                 if batches:
                     offsets = {tp: records[-1].offset + 1 for tp, records in fetched.items()
@@ -75,6 +76,13 @@ class BatchRecorder:
         finally:
             self.runtime.stopping.set()  # a batch paused by a store outage gives up, uncommitted
             await consumer.stop()
+
+    def _publish_assignment(self, consumer: AIOKafkaConsumer) -> None:
+        """Tell the projector which shards this worker owns now (``hub.agents.ownership``)."""
+        owner = self.runtime.shard_owner
+        if owner is not None:
+            owner.publish(self.handlers, [(self.runtime.logical(tp.topic), tp.partition)
+                                          for tp in consumer.assignment()])
 
     def _by_topic(self, fetched: Fetched) -> dict[str, list[RawMessage]]:
         by_topic: dict[str, list[RawMessage]] = defaultdict(list)

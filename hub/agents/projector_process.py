@@ -21,10 +21,13 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import FrameType
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
+from hub.agents.ownership import ShardOwnership
 from hub.errors import TransientError
 from hub.runtime import Runtime, configure_logging
 from hub.settings import Settings
@@ -36,10 +39,13 @@ PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_S = 10.0
 
 
-def start_projector(settings: Settings) -> BaseProcess:
-    """Start the projector child of this (worker) process; ``stop_projector`` ends it."""
+def start_projector(settings: Settings, owner: ShardOwnership | None = None) -> BaseProcess:
+    """Start the projector child of this (worker) process; ``stop_projector`` ends it.
+
+    With ``owner`` it projects only the shards the worker owns (``hub.agents.ownership``)."""
     process = multiprocessing.get_context("spawn").Process(
-        target=run_projector, args=(settings, os.getpid()), name="hub-projector", daemon=True)
+        target=run_projector, args=(settings, os.getpid(), owner), name="hub-projector",
+        daemon=True)
     process.start()
     log.info("projector_started pid=%s", process.pid)
     return process
@@ -55,27 +61,47 @@ def stop_projector(process: BaseProcess) -> None:
         process.join(STOP_TIMEOUT_S)
 
 
-def run_projector(settings: Settings, parent: int) -> None:
+def run_projector(settings: Settings, parent: int, owner: ShardOwnership | None = None) -> None:
     """The child's main loop: project dirty cases a chunk at a time until told to stop.
 
     After each chunk it runs a passive WAL checkpoint: the worker's own store leaves those to
-    this process (a backstop aside), so recording never pays for copying the WAL back.
+    this process (a backstop aside), so recording never pays for copying the WAL back. With
+    ``HUB_PROJECTOR_TRACE`` (a folder) it writes one line per projection (key, facts) into
+    ``<folder>/projector-<pid>.trace``: how the bench counts each worker's share.
     """
     _die_with(parent)
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGINT, _exit)  # Ctrl-C reaches the whole process group
     configure_logging(settings.log_level)
     store = Runtime(settings).store
+    trace = _trace(settings.projector_trace)
+    if trace is not None:
+        store.observe(lambda key, facts: print(key, facts, file=trace))
     chunk = settings.projector_cases
     try:
         while os.getppid() == parent:
-            cases = guarded(lambda: store.project_pending(chunk))
+            shards = owner.owned() if owner is not None else None
+            if owner is not None and not shards:
+                cases = None  # no assignment yet, or none of the shards are ours
+            else:
+                cases = guarded(partial(store.project_pending, chunk, shards))
             guarded(store.checkpoint)
+            if trace is not None:
+                trace.flush()
             time.sleep(pause(cases or 0, chunk, settings.projector_interval_s))
     except SystemExit:
         pass
     finally:
         store.close()
+        if trace is not None:
+            trace.close()
+
+
+def _trace(folder: str) -> TextIO | None:
+    if not folder:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return open(Path(folder) / f"projector-{os.getpid()}.trace", "a", encoding="utf-8")
 
 
 def guarded(action: Callable[[], T]) -> T | None:

@@ -10,7 +10,7 @@ it. Any permutation or repetition of the same facts gives the same answer (princ
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -39,13 +39,35 @@ LEGACY_TRAJECT = NS + "LegacyTraject"
 LBT = NS + "LbtResultaat"
 
 
+Item = tuple[str, dict[str, Any]]
+"""(message id, record): one fact as the rules see it."""
+
+
 class CaseFacts:
-    """Records of one case grouped by kind, each paired with its message id."""
+    """Records of one case grouped by kind, each paired with its message id.
+
+    The version orders are computed once per kind and kept (the rules ask for the same kind
+    many times per projection); callers must treat the lists they get as read-only.
+    """
 
     def __init__(self, facts: Iterable[Fact]) -> None:
-        self._by_kind: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        self._by_kind: dict[str, list[Item]] = defaultdict(list)
+        self._count = 0
         for fact in facts:
             self._by_kind[fact.kind].append((fact.message_id, fact.record))
+            self._count += 1
+        self._ordered: dict[str, list[Item]] = {}
+        self._current: dict[str, list[Item]] = {}
+
+    @classmethod
+    def from_items(cls, by_kind: Mapping[str, Sequence[Item]], count: int) -> CaseFacts:
+        """Facts given per kind, of which ``count`` were told in all (``hub.reconcile.fold``
+        keeps only the versions that decide the view of some kinds)."""
+        cf = cls(())
+        for kind, items in by_kind.items():
+            cf._by_kind[kind].extend(items)
+        cf._count = count
+        return cf
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         """Every version of every record of ``kind``, in version order."""
@@ -53,7 +75,10 @@ class CaseFacts:
 
     def with_ids(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
         """(message id, record) of every version of ``kind``, in version order."""
-        return versions.ordered(self._by_kind.get(kind, ()))
+        found = self._ordered.get(kind)
+        if found is None:
+            found = self._ordered[kind] = versions.ordered(self._by_kind.get(kind, ()))
+        return list(found)
 
     def current(self, kind: str) -> list[dict[str, Any]]:
         """The latest version of each partner record of ``kind`` (R21), in version order."""
@@ -61,11 +86,14 @@ class CaseFacts:
 
     def current_with_ids(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
         """(message id, record) of the latest version of each record of ``kind``."""
-        return versions.current(self._by_kind.get(kind, ()))
+        found = self._current.get(kind)
+        if found is None:
+            found = self._current[kind] = versions.current(self._by_kind.get(kind, ()))
+        return list(found)
 
     def count(self) -> int:
         """How many facts the case has."""
-        return sum(len(v) for v in self._by_kind.values())
+        return self._count
 
 
 def latest_per(

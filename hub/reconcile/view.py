@@ -18,10 +18,11 @@ from functools import cache
 from typing import Any
 
 from hub.reconcile import facts as k
-from hub.reconcile import invoices, ontzorgen
+from hub.reconcile import fold, invoices, ontzorgen
 from hub.reconcile.case import context
 from hub.reconcile.exams import exam_view
 from hub.reconcile.facts import CaseFacts, iso
+from hub.reconcile.fold import CaseState
 from hub.reconcile.ledger import REASONS
 from hub.reconcile.links import FACTUUR, HOUSEHOLD_PREFIX, HUISHOUDEN_LID
 from hub.reconcile.model import FACTUUR_VOOR_CASE, CaseContext
@@ -49,10 +50,27 @@ class Reconciler:
         linked keys (``links.linked``: the case's households and their members) may be among
         them and are told apart by their ``case_ref``."""
         own = [f for f in facts if f.case_ref == case_ref]
-        cf = CaseFacts(own)
+        others = _by_case(f for f in facts if f.case_ref != case_ref)
+        return self.project(case_ref, CaseFacts(own), others)
+
+    def build_state(self, facts: Sequence[Fact]) -> CaseState:
+        """The incremental state of a key with exactly ``facts`` (``hub.reconcile.fold``)."""
+        return fold.build(facts)
+
+    def fold_state(self, state: CaseState, facts: Sequence[Fact]) -> CaseState | None:
+        """``state`` plus new ``facts``, or None where it must be rebuilt from all facts."""
+        return fold.fold(state, facts)
+
+    def view_of_state(self, case_ref: str, state: CaseState) -> dict[str, Any]:
+        """The same view from a folded state (``hub.reconcile.fold``) of a key that reads no
+        other key's facts (``links.linked`` names none)."""
+        return self.project(case_ref, state.case_facts(), {})
+
+    def project(self, case_ref: str, cf: CaseFacts,
+                others: dict[str, list[Fact]]) -> dict[str, Any]:
+        """The view of ``case_ref`` from its own facts and those of the keys it reads."""
         if case_ref.startswith(INVOICE_KEY_PREFIX):
             return invoice_view(case_ref, cf)
-        others = _by_case(f for f in facts if f.case_ref != case_ref)
         if case_ref.startswith(HOUSEHOLD_PREFIX):
             return household_view(case_ref, cf, others)
         ctx = context(case_ref, cf)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
+from hub.store import bulk
 from hub.store import models as m
 from hub.store.dead_letter_writes import insert_letters, settle
 from hub.store.outbox import insert_outbox
@@ -90,6 +91,9 @@ def _claim(
     if not rows:
         return set()
     rows.sort(key=lambda row: row["message_key"])  # one lock order for racing workers
+    if conn.dialect.name == "postgresql":
+        return set(bulk.insert_many(conn, m.inbox, rows, conflict=["consumer", "message_key"],
+                                    returning="message_key"))
     stmt = (
         upsert_insert(conn, m.inbox)
         .on_conflict_do_nothing(index_elements=["consumer", "message_key"])
@@ -119,12 +123,16 @@ def _insert_facts(
          "source_offset": msg.offset, "payload": msg.record, "recorded_at": now}
         for msg in ordered
     ]
-    stmt = (
-        upsert_insert(conn, m.fact)
-        .on_conflict_do_nothing(index_elements=["message_id"])
-        .returning(m.fact.c.message_id)
-    )
-    stored = set(conn.execute(stmt, rows).scalars())
+    if conn.dialect.name == "postgresql":
+        stored = set(bulk.insert_many(conn, m.fact, rows, conflict=["message_id"],
+                                      returning="message_id"))
+    else:
+        stmt = (
+            upsert_insert(conn, m.fact)
+            .on_conflict_do_nothing(index_elements=["message_id"])
+            .returning(m.fact.c.message_id)
+        )
+        stored = set(conn.execute(stmt, rows).scalars())
     return [
         Fact(msg.message_id, msg.case_ref, msg.kind, msg.record, msg.topic, msg.partition,
              msg.offset)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -212,11 +213,13 @@ class DirtyCaseRow(Base):
     """
 
     __tablename__ = "dirty_case"
-    __table_args__ = (Index(None, "marked_at"),)  # oldest marks first
+    # oldest marks first; per projection shard (``hub.store.shards``) for N workers
+    __table_args__ = (Index(None, "marked_at"), Index(None, "shard", "marked_at"))
 
     case_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
     token: Mapped[int] = mapped_column(BigInteger)
     marked_at: Mapped[datetime] = mapped_column(Timestamp)
+    shard: Mapped[int] = mapped_column(SmallInteger, server_default="0")
 
 
 class EffectRow(Base):

@@ -7,6 +7,7 @@ unreachable) surfaces as ``hub.errors.StoreBusy``; anything else is a bug and is
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -19,6 +20,7 @@ from hub.store.cache import FactCache
 from hub.store.dead_letters import DeadLetter
 from hub.store.digest import content_hash
 from hub.store.engine import SQLITE_CHECKPOINT_PAGES, checkpoint, make_engine, transaction
+from hub.store.incremental import Folding, Observe
 from hub.store.migrate import upgrade
 from hub.store.records import (
     BatchOutcome,
@@ -49,13 +51,14 @@ class Store:
         self, url: str, *, projection: Projection | None = None, emitter: Emitter | None = None,
         migrate: bool = True, deferred_views: bool = False, derive: Derive | None = None,
         cache_recorded: bool = True, checkpoint_pages: int = SQLITE_CHECKPOINT_PAGES,
-        links: Links | None = None,
+        links: Links | None = None, folding: Folding | None = None,
     ) -> None:
         self._engine = make_engine(url, checkpoint_pages=checkpoint_pages)
         self._deferred = deferred_views
         self._cache_recorded = cache_recorded
         self._rules = views.Rules(projection or default_projection, emitter or no_emitter,
-                                  derive=derive or no_derive, links=links or no_links)
+                                  derive=derive or no_derive, links=links or no_links,
+                                  folding=folding)
         if migrate:
             try:
                 upgrade(self._engine)
@@ -89,8 +92,9 @@ class Store:
             self._rules.cache.put(new_facts)  # committed now
         return outcome
 
-    def project_pending(self, limit: int = 2000) -> int:
-        """Project up to ``limit`` cases marked dirty; how many were looked at.
+    def project_pending(self, limit: int = 2000, shards: Sequence[int] | None = None) -> int:
+        """Project up to ``limit`` cases marked dirty (of ``shards`` only, if given: see
+        ``hub.store.shards``); how many were looked at.
 
         Facts are read and views computed in a read transaction; only the changed views, their
         audit rows, what they emit and the cleared marks are written, in a short write
@@ -98,11 +102,15 @@ class Store:
         process wait for the store's write lock only that long.
         """
         with transaction(self._engine, write=False) as conn:
-            plan = views.plan_dirty(conn, self._rules, limit=limit)
+            plan = views.plan_dirty(conn, self._rules, limit=limit, shards=shards)
         if plan.marks:
             with transaction(self._engine, write=True) as conn:
                 views.apply_plan(conn, plan, self._rules, now=utcnow())
         return len(plan.marks)
+
+    def observe(self, observer: Observe) -> None:
+        """Tell ``observer`` (key, facts) of every projection this store computes from now on."""
+        self._rules = replace(self._rules, observe=observer)
 
     def pending_projections(self) -> int:
         """How many cases have facts their stored view does not reflect yet."""
@@ -162,6 +170,7 @@ class Store:
     def rebuild_views(self, batch_size: int = 1000) -> int:
         """Re-project every case from its facts, ``batch_size`` cases per transaction."""
         self._rules.cache.clear()  # re-read every fact: a rebuild trusts nothing cached
+        self._rules.states.clear()
         changed, after = 0, ""
         while True:
             with transaction(self._engine, write=True) as conn:

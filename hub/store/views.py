@@ -16,14 +16,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import Connection, Text, and_, bindparam, cast, delete, select, text, update
 
 from hub.errors import StoreBusy
 from hub.privacy import redact
+from hub.store import bulk
 from hub.store import models as m
 from hub.store.cache import FactCache
 from hub.store.effects import emit
+from hub.store.incremental import Folding, Observe, StateCache, fold_chunk
 from hub.store.jsonsafe import RawJson, dumps
 from hub.store.linking import MAX_ROUNDS, with_links
 from hub.store.records import (
@@ -36,10 +39,12 @@ from hub.store.records import (
     no_derive,
     no_links,
 )
+from hub.store.shards import shard_of
 from hub.store.sql import among, chunks, upsert_insert
 
 log = logging.getLogger(__name__)
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LOCK = text("SELECT count(pg_advisory_xact_lock(k)) "
+             "FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class Rules:
     cache: FactCache = field(default_factory=FactCache)
     derive: Derive = no_derive
     links: Links = no_links
+    folding: Folding | None = None  # the projection, updatable from a kept state (``incremental``)
+    states: StateCache = field(default_factory=StateCache)
+    observe: Observe | None = None  # told (key, its facts) of every projection computed
 
 
 @dataclass(frozen=True)
@@ -98,12 +106,18 @@ def mark_dirty(conn: Connection, case_refs: Iterable[str], now: datetime) -> Non
     if not refs:
         return
     token = secrets.randbits(62)
+    if conn.dialect.name == "postgresql":
+        bulk.insert_many(conn, m.dirty_case, [{"case_ref": ref, "token": token, "marked_at": now,
+                                               "shard": shard_of(ref)} for ref in refs],
+                         conflict=["case_ref"], update=["token"])
+        return
     stmt = upsert_insert(conn, m.dirty_case)
     stmt = stmt.on_conflict_do_update(
         index_elements=["case_ref"],
         set_={"token": stmt.excluded.token},
     )
-    conn.execute(stmt, [{"case_ref": ref, "token": token, "marked_at": now} for ref in refs])
+    conn.execute(stmt, [{"case_ref": ref, "token": token, "marked_at": now,
+                         "shard": shard_of(ref)} for ref in refs])
 
 
 @dataclass(frozen=True)
@@ -119,20 +133,30 @@ class Plan:
     failed: list[str]
 
 
-def plan_dirty(conn: Connection, rules: Rules, *, limit: int) -> Plan:
+def plan_dirty(conn: Connection, rules: Rules, *, limit: int,
+               shards: Sequence[int] | None = None) -> Plan:
     """Read up to ``limit`` dirty cases, oldest mark first, and project them (no writes).
 
-    Marks are read before facts: every fact recorded under a mark's token is then visible,
-    and a fact recorded later re-marks its case under a new token (see ``apply_plan``).
+    With ``shards`` only marks of those projection shards (``hub.store.shards``). Marks are
+    read before facts: every fact recorded under a mark's token is then visible, and a fact
+    recorded later re-marks its case under a new token (see ``apply_plan``).
     """
     d = m.dirty_case.c
-    marks = [(ref, int(token)) for ref, token in conn.execute(
-        select(d.case_ref, d.token).order_by(d.marked_at, d.case_ref).limit(limit)
-    ).all()]
+    query = select(d.case_ref, d.token).order_by(d.marked_at, d.case_ref).limit(limit)
+    if shards is not None:
+        query = query.where(among(conn, d.shard, list(shards)))
+    marks = [(ref, int(token)) for ref, token in conn.execute(query).all()]
     changes: list[_Change] = []
     failed: list[str] = []
     for chunk in chunks([ref for ref, _ in marks]):
-        changes.extend(_changes(conn, chunk, rules, MappingProxyType({}), failed))
+        full: Sequence[str] = chunk
+        if rules.folding is not None:  # the projector: kept states plus new facts
+            folded = fold_chunk(conn, chunk, rules.folding, rules.states, rules.links, failed,
+                                rules.observe)
+            changes.extend(_compare(conn, folded.views, {}))
+            full = folded.full
+        if full:
+            changes.extend(_changes(conn, full, rules, MappingProxyType({}), failed))
     return Plan(marks, changes, failed)
 
 
@@ -171,7 +195,7 @@ def lock_cases(conn: Connection, refs: Sequence[str]) -> None:
     if conn.dialect.name != "postgresql" or not refs:
         return
     keys = sorted({_lock_key(ref) for ref in refs})
-    conn.execute(_LOCK, [{"key": key} for key in keys])
+    conn.execute(_LOCK, {"keys": keys})  # one statement, locks taken in array order
 
 
 def facts_by_case(
@@ -222,25 +246,37 @@ def _changes(
     if rules.links is not no_links:
         facts, near = with_links(refs, facts, rules.links,
                                  lambda keys: facts_by_case(conn, keys, rules.cache, pending))
-    v = m.case_view.c
-    stored = {
-        row.case_ref: (row.view, row.version)
-        for row in conn.execute(
-            select(v.case_ref, cast(v.view, Text).label("view"), v.version)
-            .where(among(conn, v.case_ref, refs))
-        )
-    }
-    changes = []
+    computed: dict[str, dict[str, Any]] = {}
     for ref in refs:
         try:
-            new = RawJson(dumps(rules.projection(ref, facts[ref])))
+            computed[ref] = rules.projection(ref, facts[ref])
+            if rules.observe is not None:
+                rules.observe(ref, sum(f.case_ref == ref for f in facts[ref]))
         except Exception as exc:
             if failed is None:
                 raise
             log.error("projection_failed case=%s error=%s: %s", ref, type(exc).__name__,
                       redact(str(exc))[:200])
             failed.append(ref)
-            continue
+    return _compare(conn, computed, near)
+
+
+def _compare(conn: Connection, computed: Mapping[str, dict[str, Any]],
+             near: Mapping[str, frozenset[str]]) -> list[_Change]:
+    """The computed views that differ from the stored ones (as canonical JSON text)."""
+    if not computed:
+        return []
+    v = m.case_view.c
+    stored = {
+        row.case_ref: (row.view, row.version)
+        for row in conn.execute(
+            select(v.case_ref, cast(v.view, Text).label("view"), v.version)
+            .where(among(conn, v.case_ref, list(computed)))
+        )
+    }
+    changes = []
+    for ref, view in computed.items():
+        new = RawJson(dumps(view))
         old, version = stored.get(ref, (None, 0))
         if old != new:
             changes.append(_Change(ref, None if old is None else RawJson(old), version, new,
@@ -276,13 +312,15 @@ def _write_views(conn: Connection, changes: Sequence[_Change], now: datetime) ->
 def _write_audit(
     conn: Connection, changes: Sequence[_Change], *, actor: str, action: str, now: datetime
 ) -> None:
-    if changes:
-        conn.execute(
-            m.audit.insert(),
-            [{"at": now, "actor": actor, "action": action, "entity": "case_view",
-              "entity_id": c.case_ref, "old": c.old, "new": c.new, "reason": None}
-             for c in changes],
-        )
+    if not changes:
+        return
+    rows = [{"at": now, "actor": actor, "action": action, "entity": "case_view",
+             "entity_id": c.case_ref, "old": c.old, "new": c.new, "reason": None}
+            for c in changes]
+    if conn.dialect.name == "postgresql":
+        bulk.insert_many(conn, m.audit, rows)
+    else:
+        conn.execute(m.audit.insert(), rows)
 
 
 def _lock_key(case_ref: str) -> int:

@@ -254,6 +254,42 @@ def test_two_workers_one_stopped_mid_run_gives_the_clean_store(
     assert _hash(env) == reference
 
 
+@pytest.mark.slow(90)
+def test_two_workers_one_killed_again_and_again_gives_the_clean_store(
+    inputs: Inputs, env_factory: EnvFactory, reference: tuple[str, int, int]
+) -> None:
+    """Two workers share the partitions and the projection shards; one is SIGKILLed at four
+    random points of progress and restarted each time (its projector dies with it)."""
+    env = env_factory("scaled-killed")
+    rng = random.Random(2)
+    asyncio.run(_send(env, BROKEN + inputs.exams))
+    small = {**env.env, "HUB_BATCH_SIZE": "50"}  # more, smaller batches: kills land mid-run
+
+    def spawn(n: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"],
+                                env={**small, "HUB_WORKER_WEB_PORT": str(free_port())},
+                                stdout=open(env.home / f"worker{n}.log", "ab"),
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    steady = spawn(0)
+    store = Store(env.settings().effective_database_url)
+    try:
+        for threshold in sorted(rng.sample(range(100, inputs.facts - 1500), 4)):
+            victim = spawn(1)
+            wait_until(lambda t=threshold: store.count("fact") >= t, timeout=120, interval=0.02)
+            _kill(victim)
+        killed_at = store.count("fact")
+        victim = spawn(1)
+        wait_until(_settled(env, inputs.facts, dead=len(BROKEN)), timeout=240)
+    finally:
+        stop_process(steady)
+        stop_process(victim)
+        store.close()
+
+    assert killed_at < inputs.facts, "the kills all came after the work was done"
+    assert _hash(env) == reference
+
+
 def _meaning(env: HubEnv) -> list[tuple[str, str, str, str]]:
     """Facts without what a re-run changes: the BSN's ciphertext and nonce, produced_at."""
     store = Store(env.settings().effective_database_url)
