@@ -195,7 +195,18 @@ class BrokerOps:
         for tp, start in starts.items():
             self._reader.seek(tp, start)
 
+    def offsets_for_times(self, tps: Sequence[TopicPartition], at_ms: int
+                          ) -> dict[TopicPartition, int | None]:
+        """Per partition the first offset whose timestamp is at or after ``at_ms`` (None: none)."""
+        found = self._reader.offsets_for_times({tp: at_ms for tp in tps})
+        return {tp: (None if found.get(tp) is None else found[tp].offset) for tp in tps}
+
     # consumer groups ─────────────────────────────────────────────────────────────────────
+
+    @property
+    def admin(self) -> KafkaAdminClient:
+        """The admin client (``hub.groups`` describes and resets groups with it)."""
+        return self._admin
 
     def groups(self) -> list[str]:
         """Every consumer group the broker knows."""

@@ -26,10 +26,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from hub.console import api
-from hub.console.api import CSRF_DIGEST, CTX, USER
 from hub.console.auth import csrf_matches, login_label
 from hub.console.config import ConsoleSettings
 from hub.console.context import ConsoleContext
+from hub.console.keys import CSRF_DIGEST, CTX, USER
 from hub.console.metrics import CONTENT_TYPE
 from hub.console.throttle import LoginThrottle, Schedule, Verdict
 

@@ -1,0 +1,157 @@
+"""``/api/topics``: the declared topics, a topic's schemas, and the message browser.
+
+Messages are read with the console's group-less consumers (``KafkaViews``), filtered by
+``hub.console.browse`` and, for a user limited to gemeenten (R26), cut to the messages of their
+cases (``row_visible``); ``hidden`` says how many of the scanned messages that left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+import topics
+from hub.console import browse, schema_views
+from hub.console.auth import User
+from hub.console.keys import CTX, USER
+from hub.console.scope import visible_refs
+from hub.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from hub.console.context import ConsoleContext
+
+routes = web.RouteTableDef()
+
+
+def _ctx(request: web.Request) -> ConsoleContext:
+    return request.app[CTX]
+
+
+def _user(request: web.Request) -> User:
+    return request[USER]
+
+
+def bad_request(message: str) -> web.HTTPBadRequest:
+    """400 with ``{"error": message}``."""
+    import json
+
+    return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
+
+
+def spec_of(name: str) -> topics.TopicSpec:
+    """The declared topic, or 404."""
+    import json
+
+    try:
+        return topics.by_name(name)
+    except ConfigurationError as exc:
+        raise web.HTTPNotFound(text=json.dumps({"error": str(exc)}),
+                               content_type="application/json") from exc
+
+
+@routes.get("/api/topics")
+async def topic_list(_request: web.Request) -> web.Response:
+    """Every declared topic with its schemas, partitions, direction and PII flag."""
+    return web.json_response({"topics": [
+        {"topic": s.name, "key_schema": s.key_schema, "value_schema": s.value_schema,
+         "partitions": s.partitions, "direction": s.direction, "pii": s.pii,
+         "dead_letter": s.dead_letter, "retention_ms": s.retention_ms, "doc": s.doc}
+        for s in topics.TOPICS]})
+
+
+@routes.get("/api/topics/{topic}/schema")
+async def topic_schema(request: web.Request) -> web.Response:
+    """Key and value schema of a topic: versions, fields with docs, compatibility."""
+    spec = spec_of(request.match_info["topic"])
+    described = await asyncio.to_thread(schema_views.for_topic, spec)
+    return web.json_response(described)
+
+
+def query_of(request: web.Request) -> browse.Query:
+    """The browser query from the URL (400 when it does not parse)."""
+    q = request.query
+    try:
+        at_ms = 0
+        if q.get("seek") == "timestamp":
+            at_ms = int(browse.parse_since(q.get("at", "")).timestamp() * 1000)
+        return browse.Query(
+            partition=int(q["partition"]) if q.get("partition", "") != "" else None,
+            seek=q.get("seek", "newest"), offset=int(q.get("offset") or 0), at_ms=at_ms,
+            key=q.get("key", ""), field=q.get("field", ""), grep=q.get("grep", ""),
+            limit=int(q.get("limit") or 50), scan=int(q.get("scan") or 1000))
+    except ValueError as exc:
+        raise bad_request("partition, offset, limit and scan are whole numbers") from exc
+    except ConfigurationError as exc:
+        raise bad_request(str(exc)) from exc
+
+
+def row_visible(user: User, spec: topics.TopicSpec, row: dict[str, Any], cases: set[str]
+                ) -> bool:
+    """R26: a scoped user sees a message of one of their cases, or one naming their gemeente."""
+    if not user.scoped or spec.direction == "internal":
+        return True
+    if row["case_ref"] in cases:
+        return True
+    record = (row.get("value") or {}).get("record") or {}
+    return isinstance(record, dict) and record.get("gemeentecode") in user.gemeenten
+
+
+@routes.get("/api/topics/{topic}/messages")
+async def topic_messages(request: web.Request) -> web.Response:
+    """One page of a topic's messages: seek, filters, headers; decoded, masked, scoped."""
+    ctx, user = _ctx(request), _user(request)
+    spec = spec_of(request.match_info["topic"])
+    query = query_of(request)
+    tps = await ctx.views.partitions([topics.physical(spec.name, ctx.hub.topic_suffix)])
+    if query.partition is not None:
+        tps = [tp for tp in tps if tp.partition == query.partition]
+        if not tps:
+            raise bad_request(f"{spec.name} has no partition {query.partition}")
+    offsets = await ctx.views.offsets(tps)
+    by_time = (await ctx.views.offsets_for_times(tps, query.at_ms)
+               if query.seek == "timestamp" else None)
+    first = browse.starts(query, offsets, by_time)
+    if "cursor" in request.query:
+        try:
+            at = browse.parse_cursor(request.query["cursor"])
+        except ConfigurationError as exc:
+            raise bad_request(str(exc)) from exc
+        first = {tp: min(max(at.get(tp.partition, first[tp]), offsets[tp].earliest),
+                         offsets[tp].end) for tp in first}
+    per = query.scan if query.filtered or query.seek != "newest" else query.limit
+    records = await ctx.views.read_from(first, {tp: o.end for tp, o in offsets.items()}, per)
+    rows = await asyncio.to_thread(lambda: [browse.row(ctx.runtime.codec, r) for r in records])
+    cases = await asyncio.to_thread(visible_refs, ctx.engine, user,
+                                    [r["case_ref"] for r in rows])
+    shown = [r for r in rows if row_visible(user, spec, r, cases)]
+    kept = browse.page(shown, query)
+    return web.json_response({
+        "topic": spec.name, "query": {"seek": query.seek, "partition": query.partition},
+        "partitions": [{"partition": tp.partition, "earliest": o.earliest, "end": o.end}
+                       for tp, o in sorted(offsets.items(), key=lambda kv: kv[0].partition)],
+        "scanned": len(rows), "hidden": len(rows) - len(shown), "messages": kept,
+        "next": browse.cursor_of(_next(first, records, kept, query))})
+
+
+def _next(first: dict[Any, int], records: list[Any], kept: list[dict[str, Any]],
+          query: browse.Query) -> dict[int, int]:
+    """Where the following page starts per partition: after the last kept message when the
+    page is full, else after everything scanned."""
+    done = {tp.partition: at for tp, at in first.items()}
+    for r in records:
+        done[r.partition] = max(done[r.partition], r.offset + 1)
+    if len(kept) < query.limit or query.seek == "newest":
+        return done
+    cut = (kept[-1]["timestamp"], kept[-1]["partition"], kept[-1]["offset"])
+    after = {tp.partition: at for tp, at in first.items()}
+    for r in records:
+        if (r.timestamp, r.partition, r.offset) <= cut:
+            after[r.partition] = max(after[r.partition], r.offset + 1)
+    return after
+
+
+def add_routes(app: web.Application) -> None:
+    """Register these routes."""
+    app.add_routes(routes)
