@@ -11,16 +11,15 @@ import asyncio
 import json
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from hub.console import audit_reads
 from hub.console.api import _error, _require
 from hub.console.keys import CTX
+from hub.errors import ConfigurationError
 
 routes = web.RouteTableDef()
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def _dumps(value: Any) -> str:
@@ -28,13 +27,10 @@ def _dumps(value: Any) -> str:
 
 
 def _moment(text: str, name: str) -> datetime | None:
-    if not text:
-        return None
     try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise _error(web.HTTPBadRequest, f"{name}: ISO 8601 date or moment") from exc
-    return at if at.tzinfo else at.replace(tzinfo=AMSTERDAM)
+        return audit_reads.parse_moment(text, name)
+    except ConfigurationError as exc:
+        raise _error(web.HTTPBadRequest, str(exc)) from exc
 
 
 def filter_of(q: Any) -> audit_reads.AuditFilter:

@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
 from hub.console.auth import User
 from hub.console.scope import visible_refs
 from hub.console.store_reads import aware
+from hub.errors import ConfigurationError
 from hub.spreadsheet import csv_writer
 from hub.store import models as m
 from hub.store.engine import transaction
@@ -26,6 +28,18 @@ from hub.store.engine import transaction
 MAX_LIMIT = 5000
 COLUMNS = ("id", "at", "actor", "action", "entity", "entity_id", "reason", "old", "new")
 CASE_ENTITIES = ("case", "case_view")
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def parse_moment(text: str, name: str = "since") -> datetime | None:
+    """An ISO 8601 date or moment; without an offset it is Europe/Amsterdam time."""
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}: an ISO 8601 date or moment") from exc
+    return at if at.tzinfo else at.replace(tzinfo=AMSTERDAM)
 
 
 @dataclass(frozen=True)

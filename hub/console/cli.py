@@ -258,8 +258,10 @@ def dlq_redrive(ids: list[str] = typer.Argument(None, help="Dead-letter ids (see
 
 def register(app: typer.Typer) -> None:
     """Add the operator commands to the ``hub`` command."""
+    from hub.console import cli_ops
     from hub.console.tail import topics_tail
 
+    cli_ops.register(app)
     app.command("console")(console)
     app.command("lag")(lag)
     app.add_typer(users_app, name="users")

@@ -195,12 +195,6 @@ class KafkaViews:
             await reader.stop()
         return [r for r in found if r.offset < stop[TopicPartition(r.topic, r.partition)]]
 
-    async def offsets_for_times(self, tps: Sequence[TopicPartition], at_ms: int
-                                ) -> dict[TopicPartition, int | None]:
-        """Per partition the first offset at or after ``at_ms`` (None: no such message)."""
-        found = await self.meta.offsets_for_times({tp: at_ms for tp in tps})
-        return {tp: None if found.get(tp) is None else found[tp].offset for tp in tps}
-
 
 async def drain(reader: AIOKafkaConsumer, timeout_s: float, stop_after: int | None = None,
                 stop_at: dict[TopicPartition, int] | None = None) -> list[ConsumerRecord]:
