@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from hub.console.masking import masked
 from hub.errors import PermanentError
 
 Json = dict[str, Any]
+TREND_POINTS = 120  # ten minutes at the default five-second sampling
 
 
 def worker_groups(suffix: str) -> frozenset[str]:
@@ -113,6 +115,8 @@ class Sampler:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _dlt: Follower | None = None
     _status: Follower | None = None
+    # (at, total lag, messages in per second) of the latest snapshots: the overview's trend
+    trend: deque[Json] = field(default_factory=lambda: deque(maxlen=TREND_POINTS))
 
     def physical(self, name: str) -> str:
         """Broker-side name of a declared topic."""
@@ -182,7 +186,11 @@ class Sampler:
         self._observe_latency()
         topic_rows = self._topics(specs, offsets, mono)
         groups = self._groups(lags, mono)
+        self.trend.append({"at": now.isoformat(), "lag": sum(g["lag"] for g in groups),
+                           "in_per_s": round(sum(t["rate_per_s"] or 0 for t in topic_rows
+                                                 if t["direction"] == "inbound"), 3)})
         return {"at": now.isoformat(), "topics": topic_rows, "groups": groups,
+                "trend": list(self.trend),
                 "agents": self._agents(lags, mono, now),
                 "connectors": self._connectors(now),
                 "dead_letters": self._letter_counts()}
