@@ -126,8 +126,15 @@ async def letters_view(ctx: ConsoleContext, topic: str | None = None) -> list[di
 
 def add_routes(app: web.Application) -> None:
     """Register the API routes (and those of the page-specific modules)."""
-    from hub.console import api_audit, api_browse, api_cases, api_groups, api_letters
+    from hub.console import (
+        api_audit,
+        api_browse,
+        api_cases,
+        api_groups,
+        api_letters,
+        api_reports,
+    )
 
     app.add_routes(routes)
-    for module in (api_browse, api_groups, api_cases, api_audit, api_letters):
+    for module in (api_browse, api_groups, api_cases, api_audit, api_letters, api_reports):
         module.add_routes(app)

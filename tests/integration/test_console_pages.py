@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -32,6 +34,10 @@ from tests.integration.console_pages_support import HAARLEM, Seeded, seed
 from tests.integration.console_support import EXAM, start_console
 
 pytestmark = pytest.mark.integration
+
+
+def _today() -> str:
+    return datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
 
 
 @pytest.fixture
@@ -61,6 +67,7 @@ def _pages(s: Seeded) -> list[tuple[str, str, str]]:
         ("/dead-letters", "#letter-list", "2 dead letter(s)"),
         (f"/case?ref={s.haarlem}", "#case-timeline", "Examenresultaat"),
         ("/audit", "#audit-rows", "case.lookup"),
+        ("/reports", "#report-list", "file(s)"),
     ]
 
 
@@ -143,9 +150,28 @@ def _case_toggle_keyboard_and_dark(driver: WebDriver, url: str, s: Seeded) -> No
     assert sum(int(x) for x in rgb[rgb.index("(") + 1:-1].split(",")[:3]) < 150, rgb
 
 
+def _make_report(driver: WebDriver, url: str, gemeente: str | None) -> None:
+    open_page(driver, url, "/reports", lambda d: shown(d, "#report-form"))
+    if gemeente is not None:
+        driver.find_element(By.ID, "rep-gemeente").send_keys(gemeente)
+    driver.find_element(By.CSS_SELECTOR, "#report-form button").click()
+    wait(driver, 60).until(lambda d: "-0" in shown(d, "#report-list"))
+
+
+def _fetch_status(driver: WebDriver, path: str) -> int:
+    return int(driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'}).then((r) => done(r.status));", path))
+
+
 def _scoped_user_sees_only_haarlem(driver: WebDriver, url: str, s: Seeded) -> None:
     set_width(driver, 390)
     login(driver, url, "gina")
+    _make_report(driver, url, None)  # a scoped user picks from their own gemeenten
+    listed = shown(driver, "#report-list")
+    assert "-0392" in listed and "-0363" not in listed
+    assert _fetch_status(driver, "/api/reports/file/aansluitrapport-"
+                         f"{_today()}-0363.html") == 403
     assert "0392" in shown(driver, "#who")
     open_page(driver, url, f"/case?ref={s.amsterdam}",
               lambda d: "not in your gemeenten" in shown(d, "#view"))
@@ -180,6 +206,8 @@ def test_every_page_at_three_widths_and_the_flows_operators_use(
         _browser_filters_and_pages(driver, url, s)
         _reset_with_dry_run(driver, url, s)
         _case_toggle_keyboard_and_dark(driver, url, s)
+        _make_report(driver, url, "0363")
+        assert "-0363" in shown(driver, "#report-list")
         _scoped_user_sees_only_haarlem(driver, url, s)
         shot = tmp_path / "console-390.png"
         driver.save_screenshot(str(shot))
