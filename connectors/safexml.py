@@ -13,7 +13,8 @@ We use lxml (already a dependency through zeep) with a hardened parser rather th
 Errors::
 
     BadMessage
-     └── XmlRefused            the bytes are not acceptable XML; ``rule`` says why
+     └── RuleBroken
+          └── XmlRefused       the bytes are not acceptable XML; ``rule`` says why (hub.errors)
           (XML-SIZE too big, XML-DTD has a DOCTYPE/entities, XML-SYNTAX not well-formed)
 """
 
@@ -23,21 +24,9 @@ from typing import Any
 
 from lxml import etree
 
-from hub.errors import BadMessage
-from hub.privacy import redact
+from hub.errors import XmlRefused
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-
-
-class XmlRefused(BadMessage):
-    """The document is not acceptable XML (too big, has a DTD, or is not well-formed)."""
-
-    def __init__(self, source: str, rule: str, detail: str) -> None:
-        detail = redact(detail)  # parser messages may quote the document: never a BSN
-        super().__init__(f"{source}: {rule}: {detail}")
-        self.source = source
-        self.rule = rule
-        self.detail = detail
 
 
 def _parser() -> Any:

@@ -17,11 +17,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from hub.errors import ConfigurationError, HubError
-
-
-class BrokerError(HubError):
-    """The embedded broker could not be started; the message says what to do."""
+from hub.errors import BrokerError, ConfigurationError
 
 
 def tansu_binary() -> str:

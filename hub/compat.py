@@ -11,16 +11,29 @@ of the hub silently losing the speed (or the behaviour) it was there for::
                      know (Tansu 0.6 sends 0..31; 15 and up are unknown): the per-instance hook
                      ``_process_acl_operations`` is replaced by one that keeps the known names
                      and drops the rest, instead of failing the whole description.
+    WriteOnlyWorksheet  the class of openpyxl's write-only sheets (openpyxl.worksheet._write_only),
+                     for type annotations of the report's workbook writers; loaded on first use
+                     so that importing this module never loads openpyxl (nor kafka-python).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kafka import KafkaAdminClient
-from kafka.admin import ACLOperation
+
+def __getattr__(name: str) -> Any:
+    if name == "WriteOnlyWorksheet":
+        from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+        return WriteOnlyWorksheet
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from kafka import KafkaAdminClient
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet as WriteOnlyWorksheet
 
 ACL_HOOK = "_process_acl_operations"
 
@@ -43,6 +56,8 @@ def c_json_encoder(default: Callable[[Any], Any]) -> Callable[[Any], str] | None
 
 def known_acl_operations(obj: dict[str, Any]) -> dict[str, Any]:
     """``obj`` with ``authorized_operations`` as the names of the known ACL operations only."""
+    from kafka.admin import ACLOperation
+
     ops = obj.get("authorized_operations")
     if ops is not None:
         known = {op.value: op.name for op in ACLOperation}

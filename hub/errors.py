@@ -8,14 +8,22 @@ whether trying again can help::
      │    ├── BadMessage           bytes or record that do not fit the contract
      │    │    ├── UnknownSchema   framing names a magic byte or schema id we do not know
      │    │    ├── InvalidField    a field the hub relies on is missing or wrong (names the field)
-     │    │    │    └── InvalidAccount  an IBAN or BIC fails the account check (connectors.accounts)
+     │    │    │    ├── InvalidAccount   an IBAN or BIC fails the account check
+     │    │    │    └── UnreadableExport an export (ISI, report CSV) unreadable from a line
      │    │    ├── PayloadTooLarge an answer, request body or file is over its size limit
-     │    │    └── ForeignOrigin   a partner named a URL outside its configured origin
+     │    │    ├── ForeignOrigin   a partner named a URL outside its configured origin
+     │    │    └── RuleBroken      a document breaks a named rule of its format
+     │    │         ├── XmlRefused      not acceptable XML: too big, a DTD, not well-formed
+     │    │         ├── InvoiceRejected a UBL document breaks a rule of the standard (BR-CO-10)
+     │    │         └── FileRefused     a dropped file breaks its format (to the reason file)
      │    ├── UpstreamRejected     a partner said no (SOAP Fault, HTTP 4xx)
      │    ├── SignatureInvalid     a signed message (a partner's answer, a request to a simulator)
      │    │                        is unsigned, tampered, expired, from an untrusted certificate,
      │    │                        or not the answer to what was sent: it is not used
-     │    └── ConfigurationError   settings, rate tables or schemas are missing or inconsistent
+     │    ├── ConfigurationError   settings, rate tables or schemas are missing or inconsistent
+     │    │    ├── UnparsableSetting  a setting's text lacks its form (HH:MM, MM-DD, SYSTEM=DAYS)
+     │    │    └── ReportInputError   a report argument the store cannot answer for (gemeente)
+     │    └── BrokerError          the embedded broker could not be started (says what to do)
      └── TransientError            may succeed later: retry with backoff, then dead-letter
           ├── UpstreamUnavailable  a partner timed out, answered 5xx or refused the connection
           ├── StoreBusy            the database was locked or unreachable
@@ -30,6 +38,8 @@ ever see this tree. Messages never contain a BSN: they name fields, not values.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class HubError(Exception):
@@ -57,6 +67,15 @@ class InvalidField(BadMessage):
         self.reason = reason
 
 
+class UnreadableExport(InvalidField):
+    """An exported file (ISI's export, a report CSV the hub wrote earlier) cannot be read on
+    from ``line``: the reading stops there; the message names the file and the line."""
+
+    def __init__(self, source: Path, line: int, reason: str) -> None:
+        super().__init__(f"{source.name} line {line}", reason)
+        self.line = line
+
+
 class InvalidAccount(InvalidField):
     """An IBAN or BIC fails the one account check (``connectors.accounts``); names the field."""
 
@@ -67,6 +86,38 @@ class PayloadTooLarge(BadMessage):
 
 class ForeignOrigin(BadMessage):
     """A partner named a URL outside its configured origin (scheme, host, port); not fetched."""
+
+
+class RuleBroken(BadMessage):
+    """A document breaks a named rule of its format; ``rule`` names it, ``detail`` says how.
+
+    The detail is redacted (parser and validator messages may quote values: never a BSN)."""
+
+    def __init__(self, source: str, rule: str, detail: str) -> None:
+        from hub.privacy import redact  # hub.privacy imports this module
+
+        detail = redact(detail)
+        super().__init__(f"{source}: {rule}: {detail}")
+        self.source = source
+        self.rule = rule
+        self.detail = detail
+
+
+class XmlRefused(RuleBroken):
+    """The document is not acceptable XML (too big, has a DTD, or is not well-formed)."""
+
+
+class InvoiceRejected(RuleBroken):
+    """The UBL document breaks a rule of the standard; ``rule`` names it (e.g. ``BR-CO-10``)."""
+
+
+class FileRefused(RuleBroken):
+    """A dropped file breaks its format; ``rule`` and ``detail`` go to the reason file."""
+
+    @property
+    def name(self) -> str:
+        """The refused file's name (its ``source``)."""
+        return self.source
 
 
 class UpstreamRejected(PermanentError):
@@ -83,6 +134,20 @@ class SignatureInvalid(PermanentError):
 
 class ConfigurationError(PermanentError):
     """Settings, rate tables or schemas are missing or inconsistent."""
+
+
+class UnparsableSetting(ConfigurationError):
+    """A setting's or argument's text does not have its form; the message names the text.
+
+    Parsers raise it; the caller names the variable (``HUB_REPORT_TIME: ...``)."""
+
+
+class ReportInputError(ConfigurationError):
+    """A report argument the store cannot answer for (bad gemeente code, unknown gemeente)."""
+
+
+class BrokerError(PermanentError):
+    """The embedded broker could not be started; the message says what to do."""
 
 
 class TransientError(HubError):

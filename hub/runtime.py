@@ -10,7 +10,7 @@ from pathlib import Path
 
 import topics
 from hub.codec import AvroCodec
-from hub.errors import ConfigurationError
+from hub.errors import ConfigurationError, UnparsableSetting
 from hub.privacy import BsnCipher
 from hub.reconcile.emit import ViewEmitter
 from hub.reconcile.links import derived, linked
@@ -60,7 +60,7 @@ class Runtime:
         folder = Path(self.settings.rate_tables) if self.settings.rate_tables else None
         try:
             peildatum = Peildatum.parse(self.settings.peildatum)
-        except ValueError as exc:
+        except UnparsableSetting as exc:
             raise ConfigurationError(f"HUB_PEILDATUM: {exc}") from None
         return Reconciler(load_tables(folder), peildatum)
 

@@ -28,7 +28,7 @@ def _project_root() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the hub reads from its environment; see ``describe()`` for the variables."""
+    """Everything the hub reads from its environment (``HUB_<FIELD>``; README "Settings")."""
 
     env: str = "development"
     home: Path = field(default_factory=_project_root)

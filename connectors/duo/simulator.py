@@ -40,7 +40,7 @@ from connectors.duo.envelopes import (
 )
 from connectors.duo.translate import DUO_NS
 from connectors.duo.trust import Trust, trust_from_pem
-from hub.errors import InvalidField, SignatureInvalid
+from hub.errors import ConfigurationError, InvalidField, SignatureInvalid
 from hub.privacy import is_valid_bsn
 
 FAULTS = ("timeout", "http500", "fault")
@@ -102,7 +102,7 @@ class DuoSimulator:
         """Append a new change of ``kind`` (a WSDL change element); returns its WijzigingId."""
         unknown = set(fields) - set(FIELDS[kind])
         if unknown:
-            raise ValueError(f"unknown fields for {kind}: {sorted(unknown)}")
+            raise ConfigurationError(f"unknown fields for {kind}: {sorted(unknown)}")
         change_id = f"W{len(self.changes) + 1:07d}-{uuid.uuid4().hex[:6]}"
         self._append(change_id, kind, dict(fields))
         return change_id
@@ -118,7 +118,7 @@ class DuoSimulator:
         first = next(c for c in self.changes if c.change_id == change_id)
         unknown = set(fields) - set(FIELDS[first.kind])
         if unknown:
-            raise ValueError(f"unknown fields for {first.kind}: {sorted(unknown)}")
+            raise ConfigurationError(f"unknown fields for {first.kind}: {sorted(unknown)}")
         new_id = f"W{len(self.changes) + 1:07d}-{uuid.uuid4().hex[:6]}"
         self._append(new_id, first.kind, {**first.fields, **fields}, corrigeert=change_id)
         return new_id

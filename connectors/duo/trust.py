@@ -30,6 +30,7 @@ from hub.errors import ConfigurationError, SignatureInvalid
 
 def _signing_key_usage(_policy: Policy, _cert: x509.Certificate, usage: x509.KeyUsage) -> None:
     if not (usage.digital_signature or usage.content_commitment):
+        # library protocol: cryptography's extension-policy callbacks refuse by ValueError
         raise ValueError("key usage allows no digital signature")
 
 

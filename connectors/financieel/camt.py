@@ -9,7 +9,7 @@ from typing import Any
 
 from connectors import safexml
 from connectors.financieel.sepa import xsd_errors
-from connectors.kit.folder import FileRefused
+from hub.errors import FileRefused
 
 CAMT_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 NS = {"c": CAMT_NS}

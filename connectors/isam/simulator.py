@@ -45,6 +45,8 @@ class IsamSimulator:
     notifications: list[dict[str, Any]] = field(default_factory=list)
     unavailable: set[str] = field(default_factory=set)  # uuids answered with 503
     hidden_reads: Counter[str] = field(default_factory=Counter)  # uuid -> 404s left
+    # ISAM's own person ids: random per person (never derived from the BSN, R20/issue 19)
+    persons: dict[str, str] = field(default_factory=dict)
     refuse_callbacks: int = 0  # how many callback posts to answer with 503 first
     callbacks: list[Received] = field(default_factory=list)
     reads: Counter[str] = field(default_factory=Counter)
@@ -74,7 +76,7 @@ class IsamSimulator:
         latest = self.versions[(resource, ident)][-1]
         kenmerken = {k: str(latest[k]) for k in ("gemeentecode", "soort", "besluit", "status")
                      if k in latest}
-        person = uuid.uuid5(uuid.NAMESPACE_URL, f"isam-sim:{bsn}")
+        person = self.persons.setdefault(bsn, str(uuid.uuid4()))
         return {"kanaal": "inburgering",
                 "hoofdObject": f"{self.base_url}/api/v1/inburgeraars/{person}",
                 "resource": resource, "resourceUrl": self.url(resource, ident), "actie": actie,

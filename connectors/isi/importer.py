@@ -17,20 +17,12 @@ from typing import Any
 
 from connectors.edge import BsnSealer
 from connectors.isi.translate import translate_row
-from hub.errors import ConfigurationError, InvalidField
+from hub.errors import ConfigurationError, InvalidField, UnreadableExport
 from hub.privacy import redact
 from hub.publish import TopicWriter
 from hub.spreadsheet import csv_writer
 
 REJECTS_HEADER = ("line", "row_type", "field", "reason")
-
-
-class UnreadableExport(InvalidField):
-    """The export cannot be read on from ``line`` (CSV broken): the import stops there."""
-
-    def __init__(self, source: Path, line: int, reason: str) -> None:
-        super().__init__(f"{source.name} line {line}", reason)
-        self.line = line
 
 
 @dataclass

@@ -26,22 +26,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hub.errors import BadMessage, FileChanged
+from hub.errors import FileChanged, FileRefused
 from hub.files import make_private
 from hub.privacy import redact
 
 SKIP_SUFFIXES = (".part", ".tmp")
 
-
-class FileRefused(BadMessage):
-    """A dropped file breaks its format; ``rule`` and ``detail`` go to the reason file."""
-
-    def __init__(self, name: str, rule: str, detail: str) -> None:
-        detail = redact(detail)  # XSD and rule details may quote values: never a BSN
-        super().__init__(f"{name}: {rule}: {detail}")
-        self.name = name
-        self.rule = rule
-        self.detail = detail
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.kit.folder import DropFolder, Dropped, FileRefused, Signature, StableFiles
+from connectors.kit.folder import DropFolder, Dropped, Signature, StableFiles
 from connectors.kit.health import HealthPart, describe
-from hub.errors import FileChanged, FileUnstable, PermanentError, TransientError
+from hub.errors import FileChanged, FileRefused, FileUnstable, PermanentError, TransientError
 from hub.privacy import redact
 
 log = logging.getLogger(__name__)

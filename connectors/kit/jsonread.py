@@ -39,6 +39,7 @@ def read_json(data: bytes, *, what: str, max_bytes: int = MAX_BYTES,
 
 
 def _no_constant(name: str) -> Any:
+    # library protocol: json.loads reports a bad document as ValueError (caught above)
     raise ValueError(f"{name} is not JSON")
 
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import topics
 from connectors.edge import BsnSealer, Routed
-from connectors.kit.folder import FileRefused
 from connectors.taalaanbieder import csvformat as c
 from connectors.taalaanbieder.invoice import factuur
 from connectors.ubl import InvoiceRejected, parse_invoice
-from hub.errors import InvalidField
+from hub.errors import FileRefused, InvalidField
 from hub.privacy import redact
 from hub.versions import bron_versie
 

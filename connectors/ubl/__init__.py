@@ -25,7 +25,6 @@ from connectors.ubl import policy, reader, rules
 from connectors.ubl.model import (
     CREDIT_NOTE,
     INVOICE,
-    InvoiceRejected,
     UblAllowanceCharge,
     UblInvoice,
     UblLine,
@@ -35,6 +34,7 @@ from connectors.ubl.model import (
 )
 from connectors.ubl.policy import scaled
 from connectors.ubl.record import factuur, invoice_key
+from hub.errors import InvoiceRejected
 
 MAX_BYTES = 5 * 1024 * 1024
 

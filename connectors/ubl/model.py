@@ -6,22 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from hub.errors import BadMessage
-from hub.privacy import redact
-
 INVOICE = "INVOICE"
 CREDIT_NOTE = "CREDIT_NOTE"
-
-
-class InvoiceRejected(BadMessage):
-    """The UBL document breaks a rule of the standard; ``rule`` names it (e.g. ``BR-CO-10``)."""
-
-    def __init__(self, source: str, rule: str, detail: str) -> None:
-        detail = redact(detail)  # details quote values (amounts, ids): never a BSN-like number
-        super().__init__(f"{source}: {rule}: {detail}")
-        self.source = source
-        self.rule = rule
-        self.detail = detail
 
 
 @dataclass(frozen=True)

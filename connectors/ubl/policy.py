@@ -14,8 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from connectors import accounts
-from connectors.ubl.model import InvoiceRejected, UblInvoice
-from hub.errors import InvalidAccount, InvalidField
+from connectors.ubl.model import UblInvoice
+from hub.errors import InvalidAccount, InvalidField, InvoiceRejected
 
 LIMIT = 2**63  # the Avro long the scaled values go into
 SEPA_CREDIT_TRANSFER = "58"

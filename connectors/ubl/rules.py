@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
-from connectors.ubl.model import InvoiceRejected, UblInvoice
+from connectors.ubl.model import UblInvoice
+from hub.errors import InvoiceRejected
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

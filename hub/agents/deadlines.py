@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import faust
 
-from hub.errors import ConfigurationError, TransientError
+from hub.errors import ConfigurationError, TransientError, UnparsableSetting
 from hub.reconcile.emit import due_messages
 from hub.report.schedule import next_run, parse_time, seconds_until
 from hub.runtime import Runtime
@@ -59,7 +59,7 @@ def sweep_schedule(settings: Settings) -> tuple[time, ZoneInfo]:
     variable that is wrong."""
     try:
         at = parse_time(settings.signal_sweep_time)
-    except ValueError as exc:
+    except UnparsableSetting as exc:
         raise ConfigurationError(f"HUB_SIGNAL_SWEEP_TIME: {exc}") from None
     try:
         return at, ZoneInfo(settings.report_timezone)

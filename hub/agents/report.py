@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import faust
 
-from hub.errors import ConfigurationError, TransientError
+from hub.errors import ConfigurationError, TransientError, UnparsableSetting
 from hub.report.collect import Options
 from hub.report.edges import EdgeFolders
 from hub.report.jaar import run_jaar, stem
@@ -69,7 +69,7 @@ def schedule_settings(settings: Settings) -> tuple[time, ZoneInfo, dict[str, int
     variable that is wrong."""
     try:
         at = parse_time(settings.report_time)
-    except ValueError as exc:
+    except UnparsableSetting as exc:
         raise ConfigurationError(f"HUB_REPORT_TIME: {exc}") from None
     try:
         zone = ZoneInfo(settings.report_timezone)
@@ -78,7 +78,7 @@ def schedule_settings(settings: Settings) -> tuple[time, ZoneInfo, dict[str, int
             f"HUB_REPORT_TIMEZONE: unknown time zone {settings.report_timezone!r}") from None
     try:
         silence = parse_silence(settings.report_silence_days)
-    except ValueError as exc:
+    except UnparsableSetting as exc:
         raise ConfigurationError(f"HUB_REPORT_SILENCE_DAYS: {exc}") from None
     return at, zone, silence
 
@@ -87,7 +87,7 @@ def year_settings(settings: Settings) -> tuple[int, int]:
     """``HUB_REPORT_YEAR_FROM`` as (month, day); ``ConfigurationError`` naming it."""
     try:
         return parse_month_day(settings.report_year_from)
-    except ValueError as exc:
+    except UnparsableSetting as exc:
         raise ConfigurationError(f"HUB_REPORT_YEAR_FROM: {exc}") from None
 
 

@@ -16,7 +16,7 @@ from hub.codec import AvroCodec
 from hub.reconcile import signals
 from hub.reconcile.model import GOEDGEKEURD
 from hub.reconcile.outbound import booking, signaal
-from hub.store import OutboxMessage
+from hub.records import OutboxMessage
 
 KEY_SCHEMA = "nl.inburgering.hub.CaseKey"
 

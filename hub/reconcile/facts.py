@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from hub import versions
-from hub.store import Fact
+from hub.records import Fact
 
 NS = "nl.inburgering.hub."
 PLICHT = NS + "InburgeringsplichtVastgesteld"

@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Sequence
 
 from hub.reconcile.model import FACTUUR_VOOR_CASE, KIND
-from hub.store import Fact, InboundMessage
+from hub.records import Fact, InboundMessage
 
 FACTUUR = KIND + "Factuur"
 ONTZORGEN_BESLUIT = KIND + "OntzorgenBesluit"

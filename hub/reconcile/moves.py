@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from hub.errors import UnparsableSetting
 from hub.reconcile.model import Residence
 
 
@@ -23,12 +24,12 @@ class Peildatum:
 
     @classmethod
     def parse(cls, text: str) -> Peildatum:
-        """``MM-DD`` -> Peildatum; ``ValueError`` naming the text when it is not a date."""
+        """``MM-DD`` -> Peildatum; ``UnparsableSetting`` naming the text when it is not a date."""
         try:
             month, day = (int(part) for part in text.split("-"))
             date(2024, month, day)
         except ValueError:
-            raise ValueError(f"peildatum {text!r} is not MM-DD") from None
+            raise UnparsableSetting(f"peildatum {text!r} is not MM-DD") from None
         return cls(month, day)
 
     def of(self, year: int) -> date:

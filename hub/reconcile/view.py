@@ -29,7 +29,7 @@ from hub.reconcile.outbound import registrations
 from hub.reconcile.signals import from_facts
 from hub.reconcile.status import status
 from hub.reconcile.tables import Tables, load_tables
-from hub.store import Fact
+from hub.records import Fact
 
 INVOICE_KEY_PREFIX = "FA"
 HELD_WITHOUT_CASE = "R10.geen-zaakreferentie"

@@ -8,9 +8,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from hub.errors import ReportInputError, UnparsableSetting
 from hub.report.collect import Options
 from hub.report.edges import EdgeFolders
-from hub.report.nightly import ReportInputError, parse_silence, run_nightly
+from hub.report.nightly import parse_silence, run_nightly
 
 report_app = typer.Typer(help="Reports for controllers.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -52,7 +53,7 @@ def nightly(day: str = typer.Option(..., "--date", help="Report date D (YYYY-MM-
     settings = from_env()
     try:
         silence = parse_silence(settings.report_silence_days)
-    except ValueError as exc:
+    except UnparsableSetting as exc:
         raise typer.BadParameter(f"HUB_REPORT_SILENCE_DAYS: {exc}") from None
     tables = Runtime(settings).reconciler.tables
     edges = EdgeFolders.under(edges_root) if edges_root else EdgeFolders.configured(settings)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from hub.errors import UnreadableExport
 from hub.report.columns import SECTIONS, Row, Section, cell_text, parse_cell
 
 DELIMITER = ";"
@@ -186,7 +187,7 @@ def read_rows(section: Section, path: Path) -> Iterable[Row]:
         reader = csv.reader(handle, delimiter=DELIMITER)
         header = next(reader)
         if header != [c.key for c in section.columns]:
-            raise ValueError(f"{path.name}: header does not match section {section.key}")
+            raise UnreadableExport(path, 1, f"header does not match section {section.key}")
         kinds = [c.kind for c in section.columns]
         for cells in reader:
             yield tuple(parse_cell(kind, text) for kind, text in zip(kinds, cells, strict=True))

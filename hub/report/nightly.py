@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.errors import ReportInputError, UnparsableSetting
 from hub.reconcile.tables import Tables
 from hub.report import data
 from hub.report.budget import Trace
@@ -32,10 +33,6 @@ from hub.report.csvs import CsvSink, Tally, read_rows
 from hub.report.html import render, write_html
 from hub.report.payments import Payments
 from hub.report.xlsx import write_workbook
-
-
-class ReportInputError(ValueError):
-    """A report argument the store cannot answer for (bad gemeente code, unknown gemeente)."""
 
 
 @dataclass(frozen=True)
@@ -146,13 +143,13 @@ def summaries(tally: Tally) -> tuple[str, ...]:
 
 
 def parse_silence(text: str) -> dict[str, int]:
-    """``duo=7,isam=7`` -> thresholds in days; ``ValueError`` naming the bad item."""
+    """``duo=7,isam=7`` -> thresholds in days; ``UnparsableSetting`` naming the bad item."""
     if not text.strip():
         return dict(DEFAULT_SILENCE)
     found: dict[str, int] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         system, _, days = item.partition("=")
         if not system.strip() or not days.strip().isdigit():
-            raise ValueError(f"silence threshold {item!r} is not SYSTEM=DAYS")
+            raise UnparsableSetting(f"silence threshold {item!r} is not SYSTEM=DAYS")
         found[system.strip()] = int(days)
     return found

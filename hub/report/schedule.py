@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
+from hub.errors import UnparsableSetting
+
 
 def parse_time(text: str) -> time:
-    """``HH:MM`` -> time; ``ValueError`` naming the text otherwise."""
+    """``HH:MM`` -> time; ``UnparsableSetting`` naming the text otherwise."""
     hours, sep, minutes = text.strip().partition(":")
     if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        raise ValueError(f"report time {text!r} is not HH:MM")
+        raise UnparsableSetting(f"report time {text!r} is not HH:MM")
     try:
         return time(int(hours), int(minutes))
     except ValueError:
-        raise ValueError(f"report time {text!r} is not HH:MM") from None
+        raise UnparsableSetting(f"report time {text!r} is not HH:MM") from None
 
 
 def today_at(now: datetime, at: time) -> datetime:
@@ -40,15 +42,15 @@ def catch_up(now: datetime, at: time, written: bool) -> bool:
 
 
 def parse_month_day(text: str) -> tuple[int, int]:
-    """``MM-DD`` -> (month, day); ``ValueError`` naming the text otherwise (29 February too:
+    """``MM-DD`` -> (month, day); ``UnparsableSetting`` naming the text otherwise (29 February too:
     a day every year has)."""
     month, sep, day = text.strip().partition("-")
+    if not (sep and len(month) == 2 and len(day) == 2):
+        raise UnparsableSetting(f"day {text!r} is not MM-DD")
     try:
-        if not (sep and len(month) == 2 and len(day) == 2):
-            raise ValueError
         date(2001, int(month), int(day))
     except ValueError:
-        raise ValueError(f"day {text!r} is not MM-DD") from None
+        raise UnparsableSetting(f"day {text!r} is not MM-DD") from None
     return int(month), int(day)
 
 

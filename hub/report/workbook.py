@@ -32,10 +32,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
 
+from hub.compat import WriteOnlyWorksheet
+from hub.errors import ConfigurationError
 from hub.report.columns import DATE, EURO, INT, YEAR, Column
 from hub.report.csvs import partial_path
 from hub.spreadsheet import text_cell
@@ -172,7 +173,7 @@ def evaluate(expression: str, values: Mapping[str, Decimal]) -> Decimal:
             return Decimal(_OPS[type(node.op)](walk(node.left), walk(node.right)))
         if isinstance(node, ast.Name) and node.id.startswith("v_"):
             return values[node.id[2:]]
-        raise ValueError(f"not a sum of figures: {expression!r}")
+        raise ConfigurationError(f"not a sum of figures: {expression!r}")
     return walk(ast.parse(text, mode="eval").body)
 
 
@@ -227,4 +228,4 @@ def _fill(reader: Any, writer: Any, values: Mapping[str, Decimal], name: str) ->
         carry = data[cut:]
     writer.write(FORMULA.sub(put, carry))
     if left:
-        raise ValueError(f"{name}: no formula cell at {', '.join(sorted(left))}")
+        raise ConfigurationError(f"{name}: no formula cell at {', '.join(sorted(left))}")

@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from hub.compat import WriteOnlyWorksheet
 from hub.report.columns import (
     BUDGET,
     COMPLETENESS,

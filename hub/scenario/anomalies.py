@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from hub.errors import ConfigurationError
+
 PER_CASES = 1000
 
 # kind -> profile of the case that carries it (see ``cases.py``)
@@ -126,8 +128,8 @@ def plan(seed: int, cases: int) -> Plan:
     per_kind = max(1, cases // PER_CASES)
     needed = minimum_cases(per_kind)
     if cases < needed:
-        raise ValueError(f"--cases {cases} is too few: every anomaly kind needs its own case, "
-                         f"so use at least {needed}")
+        raise ConfigurationError(f"--cases {cases} is too few: every anomaly kind needs its own "
+                                 f"case, so use at least {needed}")
     rng = random.Random(f"{seed}/anomalies")
     chosen = rng.sample(range(cases), len(CASE_KINDS) * per_kind)
     kinds = [kind for kind in CASE_KINDS for _ in range(per_kind)]

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from hub.errors import ConfigurationError
 from hub.settings import from_env
 
 scenario_app = typer.Typer(help="Seeded scenarios with ground truth: generate, replay, check.",
@@ -36,7 +37,7 @@ def generate(seed: int = typer.Option(..., help="Same seed, same bytes."),
     params = Params(seed, gemeenten, cases, years, start_year)
     try:
         summary = write(params, out_dir, progress=lambda n: out.print(f"  {n} cases written"))
-    except ValueError as exc:
+    except ConfigurationError as exc:
         out.print(f"[red]error[/red] {exc}")
         raise typer.Exit(2) from None
     files = ", ".join(f"{k} {v}" for k, v in summary.files.items())

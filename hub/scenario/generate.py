@@ -20,6 +20,7 @@ import topics
 from connectors.kredietbank.ublgen import Fee
 from connectors.taalaanbieder import ublgen
 from connectors.taalaanbieder.translate import DUO_HEADER, PRESENTIE_HEADER
+from hub.errors import ConfigurationError
 from hub.reconcile.tables import Tables, load_tables
 from hub.scenario import anomalies, financieel, profiles
 from hub.scenario.cases import make_case
@@ -57,14 +58,14 @@ class Summary:
 def check_params(p: Params) -> None:
     """Refuse parameters the scenario cannot honour, naming the option."""
     if p.gemeenten < 2:
-        raise ValueError("--gemeenten must be at least 2 (moves need two gemeenten)")
+        raise ConfigurationError("--gemeenten must be at least 2 (moves need two gemeenten)")
     if p.years < 1:
-        raise ValueError("--years must be at least 1")
+        raise ConfigurationError("--years must be at least 1")
     if p.start_year < MIN_START_YEAR:
-        raise ValueError(f"--start-year must be {MIN_START_YEAR} or later (ongoing cases "
+        raise ConfigurationError(f"--start-year must be {MIN_START_YEAR} or later (ongoing cases "
                          "reach back a year, and Wi2021 began on 2022-01-01)")
     if p.cases < anomalies.minimum_cases():
-        raise ValueError(f"--cases must be at least {anomalies.minimum_cases()}")
+        raise ConfigurationError(f"--cases must be at least {anomalies.minimum_cases()}")
 
 
 @dataclass
@@ -114,7 +115,7 @@ def generate(p: Params, out: Path, *, tables: Tables | None = None,
     """Write the scenario folder ``out`` (which must be empty or absent)."""
     check_params(p)
     if out.exists() and any(out.iterdir()):
-        raise ValueError(f"--out {out} is not empty")
+        raise ConfigurationError(f"--out {out} is not empty")
     codes = gemeenten(p.gemeenten)
     weights, plan = gemeente_weights(codes), anomalies.plan(p.seed, p.cases)
     w = Writers.open(p, out, tables or load_tables())

@@ -27,13 +27,12 @@ from connectors.edge import Routed
 from connectors.isam.translate import translate as isam_translate
 from connectors.isi.importer import read_rows
 from connectors.isi.translate import translate_row
-from connectors.kit.folder import FileRefused
 from connectors.kredietbank.invoice import factuur
 from connectors.kredietbank.translate import mutatie
 from connectors.taalaanbieder.translate import translate_file
 from connectors.ubl import parse_invoice
 from hub.codec import AvroCodec
-from hub.errors import InvalidField, PermanentError
+from hub.errors import FileRefused, InvalidField, PermanentError
 from hub.privacy import BsnCipher, case_ref
 from hub.reconcile.links import derived, linked
 from hub.reconcile.tables import Tables

@@ -2,7 +2,7 @@
 
 ``Store`` is the only entry point; the modules below it are its parts::
 
-    records.py   the values in and out (InboundMessage, Refusal, Fact, OutboxMessage, ...)
+    records.py   re-exports hub.records, the plain values in and out (InboundMessage, Fact, ...)
     jsonsafe.py  Avro values <-> JSON, losslessly
     models.py    tables (typed SQLAlchemy models); migrations/ creates them (Alembic)
     engine.py    engines, transactions, database errors -> StoreBusy

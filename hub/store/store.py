@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from hub.errors import ConfigurationError
 from hub.store import batch, views
 from hub.store import models as m
 from hub.store import outbox as outbox_rows
@@ -138,7 +139,8 @@ class Store:
     def count(self, table: str) -> int:
         """Number of rows in one of the store's tables (``fact``, ``inbox``, ...)."""
         if table not in m.TABLES:
-            raise ValueError(f"unknown table {table!r}; known: {', '.join(sorted(m.TABLES))}")
+            known = ", ".join(sorted(m.TABLES))
+            raise ConfigurationError(f"unknown table {table!r}; known: {known}")
         with transaction(self._engine, write=False) as conn:
             return int(conn.scalar(select(func.count()).select_from(m.TABLES[table])) or 0)
 

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from hub.errors import ReportInputError
 from hub.privacy import is_valid_bsn
 from hub.reconcile.tables import load_tables
 from hub.report.collect import Options
@@ -33,7 +34,7 @@ from hub.report.columns import (
     Section,
 )
 from hub.report.csvs import read_rows
-from hub.report.nightly import NightlyResult, ReportInputError, run_nightly
+from hub.report.nightly import NightlyResult, run_nightly
 from tests.component.test_report_support import BSNS, DAY, A, B, C, D, build
 
 TABLES = load_tables()

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 
+from hub.errors import ConfigurationError
 from hub.store import BatchOutcome, Fact, InboundMessage, OutboxMessage, Store
 from tests.component.test_store_support import (
     EXAM,
@@ -286,5 +287,5 @@ def test_a_failing_batch_leaves_nothing_behind(open_store: OpenStore) -> None:
 
 
 def test_count_names_only_store_tables(open_store: OpenStore) -> None:
-    with pytest.raises(ValueError, match="unknown table"):
+    with pytest.raises(ConfigurationError, match="unknown table"):
         open_store().count("fact; DROP TABLE fact")

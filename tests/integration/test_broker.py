@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.broker import BrokerError, EmbeddedBroker, answers_kafka, free_port
+from hub.broker import EmbeddedBroker, answers_kafka, free_port
+from hub.errors import BrokerError
 
 pytestmark = pytest.mark.integration
 

@@ -84,6 +84,8 @@ async def _topic_bytes(bootstrap: str) -> dict[str, list[bytes]]:
 
 
 @pytest.mark.slow(60)
+# the whole demo: minutes on a loaded 2-core machine (not a speed target)
+@pytest.mark.timeout(900)
 def test_no_plaintext_bsn_in_topics_logs_store_or_hub_files(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}

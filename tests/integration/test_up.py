@@ -63,6 +63,8 @@ def test_up_prints_where_everything_runs_and_ctrl_c_stops_every_child(tmp_path: 
 
 
 @pytest.mark.slow(50)
+# the whole demo: minutes on a loaded 2-core machine (not a speed target)
+@pytest.mark.timeout(900)
 def test_up_demo_runs_connectors_and_console_accounts_then_stops_everything(
         tmp_path: Path) -> None:
     port = free_port()

@@ -13,8 +13,9 @@ from connectors.financieel.camt import parse_statement
 from connectors.financieel.demo import bookings
 from connectors.financieel.sepa import Debtor, pain001, schema
 from connectors.financieel.simulator import FinancialSystemSimulator
-from connectors.kit.folder import DropFolder, FileRefused
+from connectors.kit.folder import DropFolder
 from connectors.ubl import invoice_key
+from hub.errors import FileRefused
 
 
 def _statement(tmp_path: Path, reject_every: int = 0) -> tuple[bytes, list[t.Planned]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import hub.compat
 from hub.compat import c_json_encoder
 from hub.store import jsonsafe
 
@@ -37,3 +38,11 @@ def test_kafka_python_still_has_the_acl_hook_describe_groups_uses() -> None:
     assert "READ" in described["authorized_operations"]
     assert "DESCRIBE" in described["authorized_operations"]
     assert all(isinstance(op, str) for op in described["authorized_operations"])
+
+
+def test_write_only_sheets_are_of_the_annotated_class() -> None:
+    from openpyxl import Workbook
+
+    sheet = Workbook(write_only=True).create_sheet("x")
+    assert isinstance(sheet, hub.compat.WriteOnlyWorksheet), (
+        "openpyxl moved its write-only sheet class: hub.compat needs an update")

@@ -22,7 +22,8 @@ from connectors.financieel.camt import parse_statement
 from connectors.financieel.demo import bookings
 from connectors.financieel.sepa import Debtor, pain001
 from connectors.financieel.simulator import FinancialSystemSimulator
-from connectors.kit.folder import DropFolder, FileRefused
+from connectors.kit.folder import DropFolder
+from hub.errors import FileRefused
 from tests.unit.test_fuzz_kit import FUZZ, assert_refusal, hostile_text, valid_bsns
 from tests.unit.test_fuzz_xml import BOMBS
 

@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import topics
-from connectors.kit.folder import FileRefused
 from connectors.taalaanbieder import ublgen
 from connectors.taalaanbieder.translate import (
     BEVESTIGING_HEADER,
@@ -23,6 +22,7 @@ from connectors.taalaanbieder.translate import (
     translate_file,
 )
 from hub.codec import AvroCodec
+from hub.errors import FileRefused
 from hub.registry import FileSchemaRegistry
 from tests.unit.test_fuzz_kit import (
     FUZZ,

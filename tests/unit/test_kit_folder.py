@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors.kit.folder import DropFolder, Dropped, FileRefused, Signature, StableFiles
+from connectors.kit.folder import DropFolder, Dropped, Signature, StableFiles
 from connectors.kit.health import Health
 from connectors.kit.inbox import Inbox, Taken
-from hub.errors import FileChanged
+from hub.errors import FileChanged, FileRefused
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from hub.errors import UnparsableSetting
 from hub.reconcile import rules
 from hub.reconcile.moves import Move, Peildatum, attribution, residences
 from hub.reconcile.signals import due
@@ -160,7 +161,7 @@ def test_r15_budget_goes_to_the_gemeente_of_the_peildatum(peil: Peildatum,
 
 def test_r15_peildatum_text_is_checked() -> None:
     assert Peildatum.parse("02-29").of(2023) == date(2023, 2, 28)
-    with pytest.raises(ValueError, match="13-01"):
+    with pytest.raises(UnparsableSetting, match="13-01"):
         Peildatum.parse("13-01")
 
 

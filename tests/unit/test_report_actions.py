@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.errors import UnparsableSetting
 from hub.report.actions import NEW_DAYS
 from hub.report.collect import Collector, Options
 from hub.report.columns import ACTIONS, COMPLETENESS, RISKS, Row
@@ -144,5 +145,5 @@ def test_the_yearly_account_is_rewritten_daily_until_the_sisa_deadline_then_once
 
 @pytest.mark.parametrize("text", ["1-15", "13-01", "02-30", "0115", "jan"])
 def test_a_bad_year_account_day_is_named(text: str) -> None:
-    with pytest.raises(ValueError, match="MM-DD"):
+    with pytest.raises(UnparsableSetting, match="MM-DD"):
         parse_month_day(text)

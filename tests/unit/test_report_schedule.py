@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hub.errors import ConfigurationError
+from hub.errors import ConfigurationError, UnparsableSetting
 from hub.report.collect import merged
 from hub.report.nightly import parse_silence
 from hub.report.schedule import catch_up, next_run, parse_time, seconds_until
@@ -41,7 +41,7 @@ def test_a_worker_started_after_the_time_catches_up_once() -> None:
 
 @pytest.mark.parametrize("text", ["6", "25:00", "06:7", "zes uur", "06:60"])
 def test_a_bad_report_time_is_named(text: str) -> None:
-    with pytest.raises(ValueError, match="report time"):
+    with pytest.raises(UnparsableSetting, match="report time"):
         parse_time(text)
 
 
@@ -61,7 +61,7 @@ def test_schedule_settings_name_the_bad_variable() -> None:
 def test_silence_thresholds_parse_and_name_a_bad_item() -> None:
     assert parse_silence("duo=3, isam=10") == {"duo": 3, "isam": 10}
     assert parse_silence("")["taalaanbieder"] == 35
-    with pytest.raises(ValueError, match="'duo'"):
+    with pytest.raises(UnparsableSetting, match="'duo'"):
         parse_silence("duo")
 
 

@@ -16,7 +16,7 @@ from connectors.duo.config import XSD
 from connectors.financieel.camt import parse_statement
 from connectors.isam.notification import parse as parse_notification
 from connectors.isam.simulator import IsamSimulator
-from connectors.kit.folder import FileRefused
+from hub.errors import FileRefused
 from hub.reconcile.tables import load_tables
 from hub.scenario import Params, generate
 from hub.scenario.feeds import _body, load_duo, notifications

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from hub.errors import ConfigurationError
 from hub.privacy import is_valid_bsn
 from hub.reconcile.ledger import REASONS
 from hub.scenario import Params, generate
@@ -123,11 +124,11 @@ def test_no_bsn_in_the_ground_truth_or_scenario_file(folder: Path) -> None:
 
 
 def test_refuses_parameters_it_cannot_honour(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="--cases"):
+    with pytest.raises(ConfigurationError, match="--cases"):
         generate(Params(seed=1, gemeenten=2, cases=10, years=1), tmp_path / "x")
-    with pytest.raises(ValueError, match="--gemeenten"):
+    with pytest.raises(ConfigurationError, match="--gemeenten"):
         generate(Params(seed=1, gemeenten=1, cases=100, years=1), tmp_path / "y")
     (tmp_path / "z").mkdir()
     (tmp_path / "z" / "keep.txt").write_text("mine")
-    with pytest.raises(ValueError, match="not empty"):
+    with pytest.raises(ConfigurationError, match="not empty"):
         generate(Params(seed=1, gemeenten=2, cases=100, years=1), tmp_path / "z")

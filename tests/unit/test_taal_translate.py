@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 import topics
-from connectors.kit.folder import FileRefused
 from connectors.taalaanbieder import ublgen
 from connectors.taalaanbieder.translate import translate_file
 from connectors.ubl import invoice_key
+from hub.errors import FileRefused
 from hub.privacy import case_ref
 from tests.shared_fixtures import PEPPOL
 
