@@ -1,10 +1,10 @@
 """``/api/dead-letters``: the list with filters, one letter, re-drive; scoped per gemeente (R26).
 
-The list takes the filter names of the store's dead-letter API (issue 18's ``LetterFilter``):
-``status``, ``source_topic``, ``error_type``, ``kind``, ``consumer``, ``case_ref``,
-``older_than_h``/``newer_than_h`` (hours since it failed), plus ``q`` (free text in the error)
-and ``limit``/``offset`` paging; it answers the page, the total and facets (counts per source
-topic, error type and status) over what the user may see. Rows come from ``letters_view``
+The list takes the query of the store's dead-letter API (issue 18, ``dead_letter_view.py``):
+``status``, ``topic`` (the source topic), ``error_type``, ``kind``, ``case_ref``,
+``older_than_h``, plus ``newer_than_h``, ``q`` (free text in the error) and ``limit``/``offset``;
+it answers ``{dead_letters, total, facets: {source_topics, error_types, statuses}}`` over what
+the user may see, with the store's status names (``STATUS``). Rows come from ``letters_view``
 (the dead-letter topics followed by the sampler, with re-drive history from the audit trail).
 A user limited to gemeenten sees the letters of their cases only; asking for another one (the
 detail, a re-drive) is refused and audited.
@@ -31,6 +31,14 @@ from hub.errors import ConfigurationError, HubError
 
 routes = web.RouteTableDef()
 EXACT = ("status", "source_topic", "error_type", "kind", "consumer", "case_ref")
+# The store's status names (issue 18's hub.store.dead_letters) for what ``letter_row`` derives
+# from the topics and the audit trail: the page speaks the store's vocabulary already.
+STATUS = {"dead": "pending", "pending": "redriven", "processed": "resolved",
+          "failed again": "failed-again"}
+
+
+def _as_store_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "letter_id": row["id"], "status": STATUS.get(row["status"], row["status"])}
 
 
 def _hours(q: Mapping[str, str], name: str) -> timedelta | None:
@@ -68,16 +76,18 @@ async def visible(request: web.Request, rows: list[dict[str, Any]]) -> list[dict
 @routes.get("/api/dead-letters")
 async def dead_letters(request: web.Request) -> web.Response:
     """A page of dead letters with the total and facets."""
-    q = request.query
-    rows = await visible(request, await letters_view(request.app[CTX]))
+    q = {**request.query}
+    if q.get("topic"):  # the store API's name for the source topic
+        q["source_topic"] = q.pop("topic")
+    rows = [_as_store_row(r) for r in await visible(request, await letters_view(request.app[CTX]))]
     now = datetime.now(UTC)
     chosen = [r for r in rows if keep(r, q, now)]
     try:
         limit, offset = max(1, min(int(q.get("limit") or 100), 1000)), int(q.get("offset") or 0)
     except ValueError as exc:
         raise _error(web.HTTPBadRequest, "limit and offset are whole numbers") from exc
-    facets = {name: dict(Counter(str(r[name]) for r in rows))
-              for name in ("source_topic", "error_type", "status")}
+    facets = {plural: dict(Counter(str(r[name]) for r in rows)) for name, plural in (
+        ("source_topic", "source_topics"), ("error_type", "error_types"), ("status", "statuses"))}
     return web.json_response({"dead_letters": chosen[offset:offset + limit],
                               "total": len(chosen), "facets": facets})
 

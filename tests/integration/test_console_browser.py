@@ -115,9 +115,9 @@ def test_operator_redrives_and_sees_it_processed_viewer_is_refused(
 
     login(browser, console, "olga")
     open_page(browser, console, "/groups", lambda d: "inburgering-hub" in shown(d, "#group-list"))
-    _wait(browser, 60).until(lambda d: _status(d, console, FORGED) == "dead")
+    _wait(browser, 60).until(lambda d: _status(d, console, FORGED) == "pending")
     assert _redrive(browser, console, FORGED, "store was locked, retry") == "Re-driven: 1"
-    _wait(browser, 90).until(lambda d: _status(d, console, FORGED) == "processed")
+    _wait(browser, 90).until(lambda d: _status(d, console, FORGED) == "resolved")
     assert _redrive_audit(settings.effective_database_url) == [
         ("console:olga", "store was locked, retry")]
     store = Store(settings.effective_database_url)

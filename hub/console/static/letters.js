@@ -2,7 +2,7 @@
 // Dead letters: filters (status, source topic, error type, case, age, text), paged list with
 // facets, re-drive of the selected ones; each row links to its detail page (issue 18).
 
-const LETTER_FILTERS = ["status", "source_topic", "error_type", "case_ref", "newer_than_h", "q"];
+const LETTER_FILTERS = ["status", "topic", "error_type", "case_ref", "newer_than_h", "q"];
 
 function facetSelect(id, label, counts, value) {
   const options = [["", "any"], ...Object.entries(counts || {}).map(([k, n]) => [k, k + " (" + n + ")"])];
@@ -10,12 +10,12 @@ function facetSelect(id, label, counts, value) {
 }
 
 function letterRows(rows, picked) {
-  const kind = {processed: "ok", "failed again": "bad", pending: "warn", dead: "bad"};
+  const kind = {pending: "bad", redriven: "warn", resolved: "ok", "failed-again": "bad", discarded: "ok"};
   return Hub.table([
     {title: "", value: (r) => { const box = Hub.el("input"); box.type = "checkbox";
-      box.className = "pick"; box.value = r.id; box.checked = picked.has(r.id);
-      box.setAttribute("aria-label", "select " + r.id);
-      box.addEventListener("change", () => (box.checked ? picked.add(r.id) : picked.delete(r.id)));
+      box.className = "pick"; box.value = r.letter_id; box.checked = picked.has(r.letter_id);
+      box.setAttribute("aria-label", "select " + r.letter_id);
+      box.addEventListener("change", () => (box.checked ? picked.add(r.letter_id) : picked.delete(r.letter_id)));
       return box; }},
     {title: "failed at", value: (r) => Hub.time(r.failed_at)},
     {title: "status", value: (r) => Hub.badge(r.status, kind[r.status] || "warn")},
@@ -23,7 +23,7 @@ function letterRows(rows, picked) {
     {title: "case", value: (r) => (r.case_ref ? Hub.link(r.case_ref, "#/case?ref=" + r.case_ref) : "–")},
     {title: "error", value: (r) => r.error_type + ": " + r.error_message},
     {title: "attempts", value: (r) => r.attempts, num: true},
-    {title: "detail", value: (r) => Hub.link("open", "/static/dead-letter.html?id=" + encodeURIComponent(r.id))},
+    {title: "detail", value: (r) => Hub.link("open", "/static/dead-letter.html?id=" + encodeURIComponent(r.letter_id))},
   ], rows);
 }
 
@@ -38,9 +38,9 @@ Hub.pages["dead-letters"] = async function (view, params) {
   const form = Hub.el("form", null, "toolbar");
   form.id = "letter-filters";
   form.append(
-    facetSelect("f-status", "Status", body.facets.status, params.get("status")),
-    facetSelect("f-source_topic", "Source topic", body.facets.source_topic, params.get("source_topic")),
-    facetSelect("f-error_type", "Error", body.facets.error_type, params.get("error_type")),
+    facetSelect("f-status", "Status", body.facets.statuses, params.get("status")),
+    facetSelect("f-topic", "Source topic", body.facets.source_topics, params.get("topic")),
+    facetSelect("f-error_type", "Error", body.facets.error_types, params.get("error_type")),
     Hub.input("f-case_ref", "Case ref", params.get("case_ref") || "", {size: 24}),
     Hub.input("f-newer_than_h", "Newer than (h)", params.get("newer_than_h") || "", {size: 4}),
     Hub.input("f-q", "Text in error", params.get("q") || "", {size: 16}));

@@ -56,7 +56,7 @@ function renderOverview(box, snap, letters) {
       badConn.length ? "bad" : (snap.connectors.length ? "ok" : "warn"),
       snap.connectors.length + " reporting", "#/overview?show=connectors"),
     card("card-dead", "Dead letters", letters + " pending", letters ? "bad" : "ok",
-      "not yet re-driven or resolved", "#/dead-letters?status=dead"),
+      "not yet re-driven or resolved", "#/dead-letters?status=pending"),
     card("card-lag", "Total lag", String(lag), lag ? "warn" : "ok", trendWord(trend, "lag"),
       "#/groups", sparkline(trend, "lag")),
     card("card-rate", "Throughput", rate.toFixed(1) + " msg/s", "ok", "inbound, last sample",
@@ -71,7 +71,7 @@ function renderOverview(box, snap, letters) {
     + (c.silent ? "silent for " + (c.silent_s ?? "?") + " s" : "failing: " + (c.last_error || "")),
   "bad")));
   if (letters) { problems.appendChild(Hub.link(letters + " dead letter(s) wait for a re-drive",
-    "#/dead-letters?status=dead")); }
+    "#/dead-letters?status=pending")); }
   const conn = Hub.section("Connectors", "connectors");
   conn.appendChild(Hub.table([
     {title: "connector", value: (r) => r.connector},
@@ -102,7 +102,7 @@ Hub.pages.overview = async function (view, params) {
   view.appendChild(box);
   const refresh = async () => {
     const [snap, letters] = await Promise.all([Hub.api("/api/overview"),
-      Hub.api("/api/dead-letters?status=dead&limit=1")]);
+      Hub.api("/api/dead-letters?status=pending&limit=1")]);
     renderOverview(box, snap, letters.total);
   };
   await refresh();
