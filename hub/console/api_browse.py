@@ -2,12 +2,15 @@
 
 Messages are read with the console's group-less consumers (``KafkaViews``), filtered by
 ``hub.console.browse`` and, for a user limited to gemeenten (R26), cut to the messages of their
-cases (``row_visible``); ``hidden`` says how many of the scanned messages that left out.
+cases (``row_visible``); ``hidden`` says how many of the scanned messages that left out. BSNs
+are masked; an admin may see a page unmasked (POST ``.../messages/unmask`` with a reason:
+audited as ``bsn.unmask`` with how many BSNs were shown).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -18,6 +21,7 @@ from hub.broker_ops import BrokerOps
 from hub.console import browse, schema_views
 from hub.console.auth import User
 from hub.console.keys import CTX, USER
+from hub.console.masking import count_bsns, masked, unmask
 from hub.console.scope import visible_refs
 from hub.errors import ConfigurationError
 
@@ -103,6 +107,36 @@ def row_visible(user: User, spec: topics.TopicSpec, row: dict[str, Any], cases: 
 @routes.get("/api/topics/{topic}/messages")
 async def topic_messages(request: web.Request) -> web.Response:
     """One page of a topic's messages: seek, filters, headers; decoded, masked, scoped."""
+    return web.json_response(await _page(request, masked))
+
+
+@routes.post("/api/topics/{topic}/messages/unmask")
+async def topic_messages_unmasked(request: web.Request) -> web.Response:
+    """The same page with BSNs decrypted: admins only, a reason, audited with the count."""
+    from hub.console.api import _require, read_json
+    from hub.console.redrive import check_reason
+
+    name = request.match_info["topic"]
+    user = await _require(request, "admin", "topic", name)
+    try:
+        reason = check_reason((await read_json(request)).get("reason"))
+    except ConfigurationError as exc:
+        raise bad_request(str(exc)) from exc
+    shown = [0]
+    cipher = _ctx(request).runtime.cipher
+
+    def reveal(value: Any) -> Any:
+        shown[0] += count_bsns(value)
+        return unmask(value, cipher)
+
+    found = await _page(request, reveal)
+    await asyncio.to_thread(_ctx(request).store.audit, f"console:{user.name}", "bsn.unmask",
+                            "topic", name, reason=reason,
+                            new={"bsns_shown": shown[0], "query": dict(request.query)})
+    return web.json_response(found)
+
+
+async def _page(request: web.Request, show: Callable[[Any], Any]) -> dict[str, Any]:
     ctx, user = _ctx(request), _user(request)
     spec = spec_of(request.match_info["topic"])
     query = query_of(request)
@@ -127,14 +161,18 @@ async def topic_messages(request: web.Request) -> web.Response:
     rows = await asyncio.to_thread(lambda: [browse.row(ctx.runtime.codec, r) for r in records])
     cases = await asyncio.to_thread(visible_refs, ctx.engine, user,
                                     [r["case_ref"] for r in rows])
-    shown = [r for r in rows if row_visible(user, spec, r, cases)]
-    kept = browse.page(shown, query)
-    return web.json_response({
+    kept = browse.page([r for r in rows if row_visible(user, spec, r, cases)], query)
+    if show is not masked:  # decode again, unmasked, only what is shown
+        wanted = {(r["partition"], r["offset"]) for r in kept}
+        kept = browse.page([browse.row(ctx.runtime.codec, r, show) for r in records
+                            if (r.partition, r.offset) in wanted], query)
+    return {
         "topic": spec.name, "query": {"seek": query.seek, "partition": query.partition},
         "partitions": [{"partition": tp.partition, "earliest": o.earliest, "end": o.end}
                        for tp, o in sorted(offsets.items(), key=lambda kv: kv[0].partition)],
-        "scanned": len(rows), "hidden": len(rows) - len(shown), "messages": kept,
-        "next": browse.cursor_of(_next(first, records, kept, query))})
+        "scanned": len(rows), "hidden": len(rows) - sum(
+            1 for r in rows if row_visible(user, spec, r, cases)),
+        "messages": kept, "next": browse.cursor_of(_next(first, records, kept, query))}
 
 
 def _times(bootstrap: str, tps: list[Any], at_ms: int) -> dict[Any, int | None]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from hub.codec import AvroCodec
-from hub.console.masking import decode_masked
+from hub.console.masking import decode_masked, masked
 from hub.errors import ConfigurationError
 from hub.offsets import Offsets
 
@@ -109,10 +109,12 @@ def _text(value: bytes) -> str:
         return f"<{len(value)} bytes>"
 
 
-def row(codec: AvroCodec, record: RawRecord) -> dict[str, Any]:
-    """One message for the screen: position, time, headers, key and value decoded and masked."""
+def row(codec: AvroCodec, record: RawRecord, show: Callable[[Any], Any] = masked
+        ) -> dict[str, Any]:
+    """One message for the screen: position, time, headers, key and value decoded and masked
+    (or shown through ``show``, an audited unmasking)."""
     key = decode_masked(codec, record.key)
-    value = decode_masked(codec, record.value)
+    value = decode_masked(codec, record.value, show)
     case_ref = None
     for part in (key, value):
         rec = (part or {}).get("record")

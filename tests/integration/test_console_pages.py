@@ -5,6 +5,7 @@ to gemeente 0392 who sees only that gemeente's case, messages, dead letters and 
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime
@@ -110,6 +111,21 @@ def _browser_filters_and_pages(driver: WebDriver, url: str, s: Seeded) -> None:
     assert len(seen) == len(set(seen)) == sum(s.exams.values())
 
 
+def _admin_unmasks_a_page_with_a_reason(driver: WebDriver, url: str) -> None:
+    open_page(driver, url, f"/topics?topic={EXAM}",
+              lambda d: "shown of" in shown(d, "#browse-info"))
+    text = "return document.getElementById('messages').textContent"
+    assert "•••" in driver.execute_script(text)
+    assert not re.search(r'"bsn": ?"\d{9}"', driver.execute_script(text))
+    driver.find_element(By.ID, "unmask").click()
+    wait(driver).until(lambda d: "Refused" in shown(d, "#unmask-result"))
+    driver.find_element(By.ID, "unmask-reason").send_keys("verify a DUO complaint")
+    driver.find_element(By.ID, "unmask").click()
+    wait(driver).until(lambda d: re.search(r'"bsn": ?"\d{9}"', d.execute_script(text)))
+    open_page(driver, url, "/audit?action=bsn.unmask",
+              lambda d: "verify a DUO complaint" in shown(d, "#audit-rows"))
+
+
 def _reset_with_dry_run(driver: WebDriver, url: str, s: Seeded) -> None:
     open_page(driver, url, f"/groups?group={s.group}", lambda d: shown(d, "#reset"))
     Select(driver.find_element(By.ID, "r-spec")).select_by_value("latest")
@@ -204,6 +220,7 @@ def test_every_page_at_three_widths_and_the_flows_operators_use(
         open_page(driver, url, f"/case?ref={s.amsterdam}", lambda d: shown(d, "#case-fields"))
         _every_page_at_every_width(driver, url, s)
         _browser_filters_and_pages(driver, url, s)
+        _admin_unmasks_a_page_with_a_reason(driver, url)
         _reset_with_dry_run(driver, url, s)
         _case_toggle_keyboard_and_dark(driver, url, s)
         _make_report(driver, url, "0363")

@@ -77,6 +77,24 @@ function messageTable(rows) {
   ], rows, null, "Messages");
 }
 
+function unmaskBar(topic, q, out) {
+  const bar = Hub.el("div", null, "toolbar admin-only");
+  bar.append(Hub.input("unmask-reason", "Reason to show BSNs (audited)", "", {size: 30}));
+  const result = Hub.el("span");
+  result.id = "unmask-result";
+  const go = Hub.button("Show with BSNs", async () => {
+    try {
+      const body = await Hub.post("/api/topics/" + encodeURIComponent(topic) + "/messages/unmask?"
+        + q.toString(), {reason: Hub.value("unmask-reason")});
+      out.replaceChildren(messageTable(body.messages));
+      result.textContent = "BSNs shown; this is in the audit trail";
+    } catch (err) { result.textContent = "Refused: " + err.message; }
+  });
+  go.id = "unmask";
+  bar.append(go, result);
+  return bar;
+}
+
 async function browse(view, topic, params) {
   const declared = await Hub.api("/api/topics");
   const spec = declared.topics.find((t) => t.topic === topic);
@@ -101,6 +119,7 @@ async function browse(view, topic, params) {
   info.textContent = body.messages.length + " shown of " + body.scanned + " read" +
     (body.hidden ? " (" + body.hidden + " of other gemeenten hidden)" : "") + " · offsets " + ranges;
   out.replaceChildren(messageTable(body.messages));
+  if (Hub.me.role === "admin") { sec.insertBefore(unmaskBar(topic, q, out), info); }
   if (body.query.seek !== "newest" && body.messages.length) {
     const next = Hub.button("Next page", () => Hub.go("/topics", {...Object.fromEntries(params),
       seek: "offset", cursor: body.next}));
