@@ -78,9 +78,14 @@ async def case_by_bsn(request: web.Request) -> web.Response:
     except ConfigurationError as exc:
         raise _error(web.HTTPBadRequest, str(exc)) from exc
     ref = case_ref(bsn, ctx.hub.case_ref_key)
-    await _loaded(ctx, user, ref)
+    try:
+        await _loaded(ctx, user, ref)
+    except web.HTTPNotFound:  # a BSN was looked up all the same: on the record, unfound
+        await asyncio.to_thread(ctx.store.audit, f"console:{user.name}", "case.lookup_by_bsn",
+                                "case", ref, reason=reason, new={"found": False})
+        raise
     await asyncio.to_thread(ctx.store.audit, f"console:{user.name}", "case.lookup_by_bsn",
-                            "case", ref, reason=reason)
+                            "case", ref, reason=reason, new={"found": True})
     return web.json_response({"case_ref": ref})
 
 

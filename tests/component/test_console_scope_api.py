@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,8 +15,8 @@ from aiohttp.test_utils import TestClient
 import topics
 from hub.console.auth import Accounts
 from hub.console.context import ConsoleContext
-from hub.demo import exam_results
-from hub.privacy import BsnCipher
+from hub.demo import exam_results, synthetic_bsn
+from hub.privacy import BsnCipher, case_ref
 from hub.store import InboundMessage
 from tests.component.test_console_api import PASSWORD, audit_rows, login, run
 
@@ -112,9 +113,16 @@ def test_admins_find_a_case_by_bsn_with_a_reason_and_the_audit_names_no_bsn(
         assert bad.status == 400 and "123456789" not in await bad.text()
         found = await client.post("/api/cases/by-bsn", json=body, headers=headers)
         assert (await found.json()) == {"case_ref": ref}
+        other = synthetic_bsn(random.Random(99))
+        unknown = await client.post("/api/cases/by-bsn", json={"bsn": other, "reason": "phone"},
+                                    headers=headers)
+        assert unknown.status == 404
         rows = audit_rows(ctx, "case.lookup_by_bsn")
-        assert [(r.entity_id, r.reason) for r in rows] == [(ref, "bezwaar 2026-17")]
-        assert bsn not in str([tuple(r) for r in rows])
+        assert [(r.entity_id, r.reason, r.new) for r in rows] == [
+            (ref, "bezwaar 2026-17", {"found": True}),
+            (case_ref(other, ctx.hub.case_ref_key), "phone", {"found": False})]
+        assert bsn not in str([tuple(r) for r in rows]) and other not in str(
+            [tuple(r) for r in rows])
     run(tmp_path, scenario)
 
 

@@ -216,6 +216,11 @@ def test_every_page_at_three_widths_and_the_flows_operators_use(
         site: tuple[str, Seeded], tmp_path: Path) -> None:
     url, s = site
     with chromium(tmp_path / "profile") as driver:
+        for width in WIDTHS:  # the login page too
+            set_width(driver, width)
+            driver.get(url + "/login")
+            assert driver.find_element(By.ID, "submit").is_displayed()
+            assert viewport_width(driver) == width and page_overflow(driver) <= 0
         login(driver, url, "ada")
         open_page(driver, url, f"/case?ref={s.amsterdam}", lambda d: shown(d, "#case-fields"))
         _every_page_at_every_width(driver, url, s)
