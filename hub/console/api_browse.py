@@ -24,6 +24,7 @@ from hub.console.keys import CTX, USER
 from hub.console.masking import count_bsns, masked, unmask
 from hub.console.scope import visible_refs
 from hub.errors import ConfigurationError
+from hub.registry import registry_from_settings
 
 if TYPE_CHECKING:
     from hub.console.context import ConsoleContext
@@ -71,7 +72,8 @@ async def topic_list(_request: web.Request) -> web.Response:
 async def topic_schema(request: web.Request) -> web.Response:
     """Key and value schema of a topic: versions, fields with docs, compatibility."""
     spec = spec_of(request.match_info["topic"])
-    described = await asyncio.to_thread(schema_views.for_topic, spec)
+    registry = registry_from_settings(_ctx(request).hub)
+    described = await asyncio.to_thread(schema_views.for_topic, spec, registry)
     return web.json_response(described)
 
 

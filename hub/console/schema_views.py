@@ -1,10 +1,11 @@
 """A topic's key and value schema for the console: locked versions, fields with docs, and
 whether the current ``.avsc`` is locked and backward compatible with every locked version.
 
-Versions come from the lock file (``schemas/registry.lock.json``), which pins the ids the file
-registry serves and that a Confluent registry is loaded from (``hub schemas lock``); the check
-is ``hub.registry.check_compatibility``, run once per process (the files do not change under
-a running console).
+Versions come from the Confluent-compatible registry when ``HUB_SCHEMA_REGISTRY_URL`` names one
+(``GET /subjects/<name>/versions``), else from the lock file (``schemas/registry.lock.json``),
+which pins the ids the file registry serves; the check is ``hub.registry.check_compatibility``
+against the locked versions, run once per process (the files do not change under a running
+console).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 import schemas
 import topics
-from hub.registry import check_compatibility, read_lock
+from hub.errors import HubError
+from hub.registry import ConfluentRestRegistry, check_compatibility, read_lock
 
 
 @cache
@@ -72,11 +74,22 @@ def fields(schema: dict[str, Any], prefix: str = "", depth: int = 0) -> list[dic
     return found
 
 
-def describe(name: str) -> dict[str, Any]:
-    """One schema: doc, fields, locked versions, current fingerprint locked?, compatibility."""
+def _versions(name: str, registry: object | None) -> tuple[list[dict[str, Any]], str]:
+    """The versions from the Confluent registry when one is configured, else the lock file."""
+    source = "lock file " + schemas.LOCK_PATH.name
+    if isinstance(registry, ConfluentRestRegistry):
+        try:
+            return registry.versions(name), "registry " + registry.url
+        except HubError as exc:
+            source += f" (registry {registry.url} not answering: {type(exc).__name__})"
+    return _lock().get(name, []), source
+
+
+def describe(name: str, registry: object | None = None) -> dict[str, Any]:
+    """One schema: doc, fields, versions, current fingerprint registered?, compatibility."""
     expanded = schemas.expand(name)
     current = schemas.fingerprint_of(expanded)
-    versions = _lock().get(name, [])
+    versions, source = _versions(name, registry)
     problems = [p for p in _problems() if p.startswith(name + ":")]
     return {
         "name": name, "doc": expanded.get("doc", ""), "fields": fields(expanded),
@@ -84,10 +97,10 @@ def describe(name: str) -> dict[str, Any]:
                       "current": v["fingerprint"] == current} for v in versions],
         "locked": any(v["fingerprint"] == current for v in versions),
         "compatibility": "BACKWARD: incompatible" if problems else "BACKWARD: compatible",
-        "problems": problems, "source": "lock file " + schemas.LOCK_PATH.name}
+        "problems": problems, "source": source}
 
 
-def for_topic(spec: topics.TopicSpec) -> dict[str, Any]:
-    """The topic's key and value schema."""
-    return {"topic": spec.name, "key": describe(spec.key_schema),
-            "value": describe(spec.value_schema)}
+def for_topic(spec: topics.TopicSpec, registry: object | None = None) -> dict[str, Any]:
+    """The topic's key and value schema (versions from ``registry`` when it is Confluent's)."""
+    return {"topic": spec.name, "key": describe(spec.key_schema, registry),
+            "value": describe(spec.value_schema, registry)}
