@@ -7,10 +7,12 @@ offsets are corrected for Tansu as in ``hub.offsets`` (the listed end can lie be
 end): the newest batch of a partition is read once per change of the listed value.
 
 Verified against the embedded broker (Tansu 0.6) with kafka-python 3.0.12: topic creation and
-listing, ``list_groups``, ``list_group_offsets``, ``alter_group_offsets``, produce with headers,
-assign/seek/poll and ``offsets_for_times``. Not usable there: ``describe_groups`` (Tansu's
-``authorized_operations`` value is refused by kafka-python's ACL enum) and the ``latest``
-spec of ``reset_group_offsets`` (clamped to Tansu's listed end, not the true one).
+listing, ``list_groups``, ``list_group_offsets``, ``alter_group_offsets``, produce with headers
+and assign/seek/poll. Not usable there: ``describe_groups`` as it is (Tansu's
+``authorized_operations`` value is refused by kafka-python's ACL enum: ``hub.compat``), the
+``latest`` spec of ``reset_group_offsets`` (clamped to Tansu's listed end, not the true one:
+``hub.groups``) and ``offsets_for_times`` (Tansu answers from append time: ``offsets_for_times``
+here searches the records' timestamps).
 """
 
 from __future__ import annotations
@@ -195,7 +197,44 @@ class BrokerOps:
         for tp, start in starts.items():
             self._reader.seek(tp, start)
 
+    def offsets_for_times(self, tps: Sequence[TopicPartition], at_ms: int
+                          ) -> dict[TopicPartition, int | None]:
+        """Per partition the first offset whose timestamp is at or after ``at_ms`` (None: none).
+
+        Tansu answers ListOffsets by timestamp from the time it appended a batch (offset 0 for
+        anything earlier), so this searches the records' own timestamps instead: a binary
+        search of single reads, assuming timestamps grow with offsets as Kafka's index does.
+        """
+        offsets = self.offsets(tps)
+        return {tp: self._first_at(tp, at_ms, offsets[tp]) for tp in tps}
+
+    def _first_at(self, tp: TopicPartition, at_ms: int, off: Offsets) -> int | None:
+        low, high = off.earliest, off.end  # the answer lies in [low, high]; high = none
+        while low < high:
+            middle = (low + high) // 2
+            stamp = self._timestamp_at(tp, middle)
+            if stamp is None or stamp >= at_ms:
+                high = middle
+            else:
+                low = middle + 1
+        return None if low >= off.end else low
+
+    def _timestamp_at(self, tp: TopicPartition, offset: int) -> int | None:
+        self._reader.assign([tp])
+        self._reader.seek(tp, offset)
+        deadline = time.monotonic() + self._timeout
+        while time.monotonic() < deadline:
+            for record in self._reader.poll(timeout_ms=200).get(tp, []):
+                if record.offset >= offset:
+                    return int(record.timestamp)
+        return None
+
     # consumer groups ─────────────────────────────────────────────────────────────────────
+
+    @property
+    def admin(self) -> KafkaAdminClient:
+        """The admin client (``hub.groups`` describes and resets groups with it)."""
+        return self._admin
 
     def groups(self) -> list[str]:
         """Every consumer group the broker knows."""

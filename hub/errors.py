@@ -32,7 +32,8 @@ whether trying again can help::
           ├── PagingStalled        a partner said there is more but its cursor did not advance
           ├── FileChanged          a dropped file changed while or after it was read
           ├── FileUnstable         a dropped file kept changing over many polls (reported)
-          └── ConnectorExited      a connector's loop ended without being asked to stop
+          ├── ConnectorExited      a connector's loop ended without being asked to stop
+          └── GroupActive          a consumer group has live members: its offsets stay as they are
 
 Third-party exceptions are translated at the boundary (``raise X(...) from exc``) so callers only
 ever see this tree. Messages never contain a BSN: they name fields, not values.
@@ -191,3 +192,7 @@ class FileUnstable(TransientError):
 
 class ConnectorExited(TransientError):
     """A connector's loop ended without being asked to stop; the supervisor restarts it."""
+
+
+class GroupActive(TransientError):
+    """A consumer group has active members, so its offsets cannot be reset until they stop."""

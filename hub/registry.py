@@ -121,8 +121,29 @@ class ConfluentRestRegistry:
                 raise UnknownSchema(f"schema id {schema_id}: no valid schema in reply") from exc
         return self._schemas[schema_id]
 
-    def _call(self, method: str, path: str, payload: dict[str, Any] | None = None
-              ) -> dict[str, Any]:
+    def versions(self, subject: str) -> list[dict[str, Any]]:
+        """Every registered version of ``subject``: version, id, fingerprint (none: ``[]``)."""
+        base = f"/subjects/{urllib.parse.quote(subject, safe='')}/versions"
+        try:
+            numbers = self._call("GET", base, listing=True)
+        except (UnknownSchema, UpstreamRejected) as exc:
+            if "HTTP 404" in str(exc):  # 40401: the subject was never registered
+                return []
+            raise
+        found = []
+        for number in numbers:
+            body = self._call("GET", f"{base}/{int(number)}")
+            try:
+                fingerprint = schemas.fingerprint_of(json.loads(body["schema"]))
+            except Exception as exc:  # KeyError, JSON or one of fastavro's error types
+                raise UpstreamUnavailable(f"schema registry GET {base}/{number}: no valid "
+                                          "schema in reply") from exc
+            found.append({"version": int(body.get("version", number)), "id": body.get("id"),
+                          "fingerprint": fingerprint})
+        return found
+
+    def _call(self, method: str, path: str, payload: dict[str, Any] | None = None,
+              *, listing: bool = False) -> Any:
         data = None if payload is None else json.dumps(payload).encode()
         request = urllib.request.Request(
             self.url + path, data=data, method=method,
@@ -135,8 +156,9 @@ class ConfluentRestRegistry:
             raise _http_error(method, path, exc) from exc
         except (OSError, HTTPException, ValueError) as exc:  # refused, timeout, garbled reply
             raise UpstreamUnavailable(f"schema registry {method} {path}: {exc}") from exc
-        if not isinstance(body, dict):
-            raise UpstreamUnavailable(f"schema registry {method} {path}: reply is not an object")
+        if not isinstance(body, list if listing else dict):
+            what = "a list" if listing else "an object"
+            raise UpstreamUnavailable(f"schema registry {method} {path}: reply is not {what}")
         return body
 
 

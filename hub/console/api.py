@@ -16,19 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-import topics
 from hub.console.auth import User
-from hub.console.masking import count_bsns, decode_masked, masked, unmask
-from hub.console.redrive import check_reason
-from hub.errors import ConfigurationError
-from hub.reconcile.effects import summaries
+from hub.console.keys import CTX, USER
 
 if TYPE_CHECKING:
     from hub.console.context import ConsoleContext
 
-CTX: web.AppKey[ConsoleContext] = web.AppKey("console", None)
-USER: web.RequestKey[User] = web.RequestKey("user", User)
-CSRF_DIGEST: web.RequestKey[str] = web.RequestKey("csrf_digest", str)
 routes = web.RouteTableDef()
 
 
@@ -77,7 +70,8 @@ def _number(request: web.Request, name: str, default: float) -> float:
 async def me(request: web.Request) -> web.Response:
     """The logged-in user."""
     user: User | None = request.get(USER)
-    return web.json_response({"name": user.name, "role": user.role} if user else {})
+    return web.json_response({"name": user.name, "role": user.role,
+                              "gemeenten": list(user.gemeenten)} if user else {})
 
 
 @routes.get("/api/overview")
@@ -87,76 +81,17 @@ async def overview(request: web.Request) -> web.Response:
     return web.json_response(await _ctx(request).sampler.snapshot(max_age_s=max_age))
 
 
-@routes.get("/api/topics/{topic}/messages")
-async def topic_messages(request: web.Request) -> web.Response:
-    """The newest messages of a declared topic, decoded, personal data masked."""
-    ctx = _ctx(request)
-    name = request.match_info["topic"]
-    try:
-        topics.by_name(name)
-    except ConfigurationError as exc:
-        raise _error(web.HTTPNotFound, str(exc)) from exc
-    limit = max(1, min(int(_number(request, "limit", 20)), 200))
-    tps = await ctx.views.partitions([topics.physical(name, ctx.hub.topic_suffix)])
-    if "partition" in request.query:  # page through one partition from an offset
-        part = int(_number(request, "partition", 0))
-        tps = [tp for tp in tps if tp.partition == part]
-        if not tps:
-            raise _error(web.HTTPNotFound, f"{name} has no partition {part}")
-        start = int(_number(request, "offset", 0))
-        records = await ctx.views.read(tps[0], start, limit)
-    else:
-        records = await ctx.views.tail(tps, limit)
-    rows = [{"partition": r.partition, "offset": r.offset, "timestamp": r.timestamp,
-             "key": decode_masked(ctx.runtime.codec, r.key),
-             "value": decode_masked(ctx.runtime.codec, r.value)} for r in records[-limit:]]
-    return web.json_response({"topic": name, "messages": rows})
-
-
-@routes.get("/api/cases/{case_ref}")
-async def case_lookup(request: web.Request) -> web.Response:
-    """The case view and its facts, masked; the lookup is audited."""
-    ctx, user = _ctx(request), request[USER]
-    ref = request.match_info["case_ref"]
-    view, facts = await asyncio.to_thread(_case, ctx, ref)
-    if view is None and not facts:
-        raise _error(web.HTTPNotFound, "no such case")
-    await asyncio.to_thread(ctx.store.audit, f"console:{user.name}", "case.lookup", "case", ref)
-    ledger = summaries(await asyncio.to_thread(ctx.store.effects, ref))
-    return web.json_response({"case_ref": ref, "view": masked(view), "facts": masked(facts),
-                              "effecten": ledger})
-
-
-def _case(ctx: ConsoleContext, ref: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    facts = [{"message_id": f.message_id, "kind": f.kind, "source_topic": f.source_topic,
-              "source_partition": f.source_partition, "source_offset": f.source_offset,
-              "record": f.record} for f in ctx.store.facts_for(ref)]
-    return ctx.store.case_view(ref), facts
-
-
-@routes.post("/api/cases/{case_ref}/unmask")
-async def case_unmask(request: web.Request) -> web.Response:
-    """The case's facts with BSNs decrypted; admins only, reason required, audited."""
-    ref = request.match_info["case_ref"]
-    user = await _require(request, "admin", "case", ref)
-    ctx = _ctx(request)
-    body = await read_json(request)
-    try:
-        reason = check_reason(body.get("reason"))
-    except ConfigurationError as exc:
-        return web.json_response({"error": str(exc)}, status=400)
-    view, facts = await asyncio.to_thread(_case, ctx, ref)
-    shown = count_bsns(facts) + count_bsns(view)
-    await asyncio.to_thread(ctx.store.audit, f"console:{user.name}", "bsn.unmask", "case", ref,
-                            new={"bsns_shown": shown}, reason=reason)
-    cipher = ctx.runtime.cipher
-    return web.json_response({"case_ref": ref, "view": unmask(view, cipher),
-                              "facts": unmask(facts, cipher)})
-
-
 def add_routes(app: web.Application) -> None:
-    """Register the API routes (the dead-letter ones too)."""
-    from hub.console import dead_letter_view
+    """Register the API routes (and those of the page-specific modules)."""
+    from hub.console import (
+        api_audit,
+        api_browse,
+        api_cases,
+        api_groups,
+        api_reports,
+        dead_letter_view,
+    )
 
     app.add_routes(routes)
-    dead_letter_view.add_routes(app)
+    for module in (api_browse, api_groups, api_cases, api_audit, api_reports, dead_letter_view):
+        module.add_routes(app)

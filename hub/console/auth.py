@@ -2,13 +2,16 @@
 
 A session is a random cookie token; the database keeps only its SHA-256 digest, and the
 digest of the session's CSRF token. Roles are ordered: viewer < operator < admin. Viewers
-read; operators also re-drive dead letters; admins also unmask BSNs.
+read; operators also re-drive dead letters and reset consumer groups; admins also unmask BSNs
+and read the audit trail. A user may be limited to gemeenten (R26, ``User.gemeenten``; empty
+means every gemeente): what that limits is in ``hub/console/scope.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +40,12 @@ class User:
     id: int
     name: str
     role: str
+    gemeenten: tuple[str, ...] = ()  # CBS codes this user may see; () means every gemeente
+
+    @property
+    def scoped(self) -> bool:
+        """Whether this user sees only some gemeenten."""
+        return bool(self.gemeenten)
 
     def may(self, role: str) -> bool:
         """Whether this user's role is at least ``role``."""
@@ -78,6 +87,23 @@ def check_role(role: str) -> str:
     return role
 
 
+_GEMEENTECODE = re.compile(r"\d{4}")
+
+
+def check_gemeenten(text: str | None) -> tuple[str, ...]:
+    """``"0392, 0393"`` -> ``("0392", "0393")`` (sorted, unique); ``()`` for none (every
+    gemeente); ``ConfigurationError`` for anything that is not a 4-digit CBS gemeentecode."""
+    codes = sorted({part.strip() for part in (text or "").split(",") if part.strip()})
+    bad = [code for code in codes if not _GEMEENTECODE.fullmatch(code)]
+    if bad:
+        raise ConfigurationError(f"not a 4-digit CBS gemeentecode: {', '.join(bad)}")
+    return tuple(codes)
+
+
+def _codes(stored: str | None) -> tuple[str, ...]:
+    return tuple(code for code in (stored or "").split(",") if code)
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -91,9 +117,12 @@ class Accounts:
         if migrate:
             upgrade(self._engine)
 
-    def add_user(self, name: str, password: str, role: str) -> User:
-        """Create an account (or reset its password and role when it exists)."""
+    def add_user(self, name: str, password: str, role: str,
+                 gemeenten: tuple[str, ...] = ()) -> User:
+        """Create an account (or reset its password, role and gemeenten when it exists)."""
         check_role(role)
+        codes = check_gemeenten(",".join(gemeenten))
+        stored = ",".join(codes) or None
         name = name.strip()
         if not name or len(name) > 100:
             raise ConfigurationError("user name must be 1 to 100 characters")
@@ -106,22 +135,23 @@ class Accounts:
                                 .where(cm.console_user.c.name == name))
             if found is None:
                 inserted = conn.execute(cm.console_user.insert().values(
-                    name=name, password_hash=hashed, role=role, created_at=now))
+                    name=name, password_hash=hashed, role=role, gemeenten=stored,
+                    created_at=now))
                 found = int(inserted.inserted_primary_key[0])  # type: ignore[index]
             else:
                 conn.execute(update(cm.console_user).where(cm.console_user.c.id == found)
-                             .values(password_hash=hashed, role=role))
+                             .values(password_hash=hashed, role=role, gemeenten=stored))
                 conn.execute(delete(cm.console_session)
                              .where(cm.console_session.c.user_id == found))
-        return User(int(found), name, role)
+        return User(int(found), name, role, codes)
 
     def users(self) -> list[User]:
         """Every account, by name."""
         with transaction(self._engine, write=False) as conn:
             rows = conn.execute(select(cm.console_user.c.id, cm.console_user.c.name,
-                                       cm.console_user.c.role)
+                                       cm.console_user.c.role, cm.console_user.c.gemeenten)
                                 .order_by(cm.console_user.c.name)).all()
-        return [User(int(r.id), r.name, r.role) for r in rows]
+        return [User(int(r.id), r.name, r.role, _codes(r.gemeenten)) for r in rows]
 
     def remove_user(self, name: str) -> bool:
         """Delete an account and its sessions; False when there was none."""
@@ -138,7 +168,7 @@ class Accounts:
             _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return None
-        return User(int(row.id), row.name, row.role) if row else None
+        return User(int(row.id), row.name, row.role, _codes(row.gemeenten)) if row else None
 
     def known(self, name: str) -> bool:
         """Whether an account called ``name`` exists."""
@@ -163,12 +193,12 @@ class Accounts:
         s, u = cm.console_session.c, cm.console_user.c
         with transaction(self._engine, write=False) as conn:
             row = conn.execute(
-                select(u.id, u.name, u.role, s.csrf_digest, s.expires_at)
+                select(u.id, u.name, u.role, u.gemeenten, s.csrf_digest, s.expires_at)
                 .join_from(cm.console_session, cm.console_user, s.user_id == u.id)
                 .where(s.token_digest == digest(token))).first()
         if row is None or _aware(row.expires_at) <= datetime.now(UTC):
             return None
-        return User(int(row.id), row.name, row.role), row.csrf_digest
+        return User(int(row.id), row.name, row.role, _codes(row.gemeenten)), row.csrf_digest
 
     def close_session(self, token: str) -> None:
         """Log a session out."""

@@ -69,12 +69,15 @@ def console(host: str = typer.Option(None, help="Address (default HUB_CONSOLE_HO
 
 @users_app.command("add")
 def users_add(name: str, role: str = typer.Option(..., help="viewer, operator or admin."),
+              gemeente: str = typer.Option("", help="Only these CBS gemeentecodes, e.g. "
+                                           "0392,0393 (R26); default every gemeente."),
               password_stdin: bool = typer.Option(False, help="Read the password from stdin.")
               ) -> None:
-    """Create an account (or reset its password and role); the password is prompted."""
-    from hub.console.auth import Accounts, check_role
+    """Create an account (or reset its password, role and gemeenten); the password is prompted."""
+    from hub.console.auth import Accounts, check_gemeenten, check_role
 
     check_role(role)
+    codes = check_gemeenten(gemeente)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -83,10 +86,11 @@ def users_add(name: str, role: str = typer.Option(..., help="viewer, operator or
     hub.var_dir.mkdir(parents=True, exist_ok=True)
     accounts = Accounts(hub.effective_database_url)
     try:
-        user = accounts.add_user(name, password, role)
+        user = accounts.add_user(name, password, role, codes)
     finally:
         accounts.close()
-    out.print(f"user {user.name} ({user.role}) saved")
+    where = ", ".join(user.gemeenten) or "every gemeente"
+    out.print(f"user {user.name} ({user.role}, {where}) saved")
 
 
 @users_app.command("list")
@@ -97,7 +101,7 @@ def users_list() -> None:
     accounts = Accounts(from_env().effective_database_url)
     try:
         for user in accounts.users():
-            out.print(f"{user.name}\t{user.role}")
+            out.print(f"{user.name}\t{user.role}\t{','.join(user.gemeenten) or '*'}")
     finally:
         accounts.close()
 
@@ -162,8 +166,10 @@ def _by_group(rows: list[Any], suffix: str) -> list[dict[str, Any]]:
 
 def register(app: typer.Typer) -> None:
     """Add the operator commands to the ``hub`` command."""
+    from hub.console import cli_ops
     from hub.console.tail import topics_tail
 
+    cli_ops.register(app)
     app.command("console")(console)
     app.command("lag")(lag)
     app.add_typer(users_app, name="users")

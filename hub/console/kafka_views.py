@@ -177,9 +177,29 @@ class KafkaViews:
         return sorted(found, key=lambda r: r.offset)[:limit]
 
 
-async def drain(reader: AIOKafkaConsumer, timeout_s: float,
-                stop_after: int | None = None) -> list[ConsumerRecord]:
-    """Everything the assigned consumer can read now (or the first ``stop_after`` records).
+    async def read_from(self, starts: dict[TopicPartition, int], ends: dict[TopicPartition, int],
+                        per_partition: int) -> list[ConsumerRecord]:
+        """Up to ``per_partition`` records of each partition from its start, before its end."""
+        wanted = {tp: at for tp, at in starts.items() if at < ends[tp]}
+        if not wanted:
+            return []
+        reader = self._consumer()
+        await reader.start()
+        try:
+            reader.assign(list(wanted))
+            for tp, at in wanted.items():
+                reader.seek(tp, at)
+            stop = {tp: min(ends[tp], at + per_partition) for tp, at in wanted.items()}
+            found = await drain(reader, self._timeout, stop_at=stop)
+        finally:
+            await reader.stop()
+        return [r for r in found if r.offset < stop[TopicPartition(r.topic, r.partition)]]
+
+
+async def drain(reader: AIOKafkaConsumer, timeout_s: float, stop_after: int | None = None,
+                stop_at: dict[TopicPartition, int] | None = None) -> list[ConsumerRecord]:
+    """Everything the assigned consumer can read now (or the first ``stop_after`` records, or
+    up to the ``stop_at`` offset of every partition).
 
     Reading stops once every partition has answered a fetch and its position reached the
     high-water mark of that answer, or at the deadline: an empty first round only means the
@@ -193,9 +213,18 @@ async def drain(reader: AIOKafkaConsumer, timeout_s: float,
             found += records
         if stop_after is not None and len(found) >= stop_after:
             break
+        if stop_at is not None and await _reached(reader, stop_at):
+            break
         if not fetched and await _caught_up(reader):
             break
     return found
+
+
+async def _reached(reader: AIOKafkaConsumer, stop_at: dict[TopicPartition, int]) -> bool:
+    for tp, at in stop_at.items():
+        if await reader.position(tp) < at:
+            return False
+    return True
 
 
 async def _caught_up(reader: AIOKafkaConsumer) -> bool:

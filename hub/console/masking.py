@@ -71,9 +71,11 @@ def _walk(value: Any, on_bsn: Callable[[dict[str, Any]], Any]) -> Any:
     return value
 
 
-def decode_masked(codec: AvroCodec, data: bytes | None) -> dict[str, Any] | None:
-    """{"schema", "record"} with the record masked, {"error"} when it does not decode, or
-    None for an absent key or value (a null key is not an error)."""
+def decode_masked(codec: AvroCodec, data: bytes | None,
+                  show: Callable[[Any], Any] = masked) -> dict[str, Any] | None:
+    """{"schema", "record"} with the record masked (or passed through ``show``: an audited
+    ``unmask``), {"error"} when it does not decode, or None for an absent key or value (a null
+    key is not an error)."""
     if data is None:
         return None
     try:
@@ -81,7 +83,7 @@ def decode_masked(codec: AvroCodec, data: bytes | None) -> dict[str, Any] | None
     except PermanentError as exc:
         return {"schema": None, "error": f"{type(exc).__name__}: {redact(str(exc))}",
                 "raw": _preview(data)}
-    return {"schema": name, "record": masked(record)}
+    return {"schema": name, "record": show(record)}
 
 
 def _preview(data: bytes | None) -> str | None:

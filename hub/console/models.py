@@ -1,8 +1,9 @@
 """The console's tables in the case store: users and their sessions.
 
 They have their own metadata (same naming convention as the store); migration
-``0002_console_users`` creates them. Session tokens and CSRF tokens are stored as SHA-256
-digests of the secret the browser holds, so a copy of the database logs nobody in.
+``0002_console_users`` creates them, ``0007_i22_console_user_gemeenten`` adds the gemeenten.
+Session tokens and CSRF tokens are stored as SHA-256 digests of the secret the browser holds,
+so a copy of the database logs nobody in.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class UserRow(ConsoleBase):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))
+    # CBS gemeentecodes the user may see, comma-separated (R26); NULL: every gemeente.
+    gemeenten: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from hub.errors import PermanentError
 from hub.store.dead_letters import letter_counts
 
 Json = dict[str, Any]
+TREND_POINTS = 120  # ten minutes at the default five-second sampling
 
 
 def worker_groups(suffix: str) -> frozenset[str]:
@@ -98,6 +100,8 @@ class Sampler:
     _fact_id: int = -1
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _status: Follower | None = None
+    # (at, total lag, messages in per second) of the latest snapshots: the overview's trend
+    trend: deque[Json] = field(default_factory=lambda: deque(maxlen=TREND_POINTS))
 
     def physical(self, name: str) -> str:
         """Broker-side name of a declared topic."""
@@ -153,7 +157,11 @@ class Sampler:
         self._observe_latency()
         topic_rows = self._topics(specs, offsets, mono)
         groups = self._groups(lags, mono)
+        self.trend.append({"at": now.isoformat(), "lag": sum(g["lag"] for g in groups),
+                           "in_per_s": round(sum(t["rate_per_s"] or 0 for t in topic_rows
+                                                 if t["direction"] == "inbound"), 3)})
         return {"at": now.isoformat(), "topics": topic_rows, "groups": groups,
+                "trend": list(self.trend),
                 "agents": self._agents(lags, mono, now),
                 "connectors": self._connectors(now),
                 "dead_letters": _per_topic(letters),

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from urllib.parse import urlsplit
@@ -26,10 +27,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from hub.console import api
-from hub.console.api import CSRF_DIGEST, CTX, USER
 from hub.console.auth import csrf_matches, login_label
 from hub.console.config import ConsoleSettings
 from hub.console.context import ConsoleContext
+from hub.console.keys import CSRF_DIGEST, CTX, USER
 from hub.console.metrics import CONTENT_TYPE
 from hub.console.throttle import LoginThrottle, Schedule, Verdict
 
@@ -215,14 +216,17 @@ async def letter_page(request: web.Request) -> web.Response:
                         content_type="text/html")
 
 
+_KINDS = {".js": "application/javascript", ".css": "text/css", ".html": "text/html"}
+_NAME = re.compile(r"[a-z][a-z0-9-]*\.(js|css|html)")
+
+
 async def static(request: web.Request) -> web.Response:
-    """The console's script and style sheet (after login)."""
+    """The console's scripts, style sheet and pages (after login; only files of static/)."""
     name = request.match_info["name"]
-    kinds = {"app.js": "application/javascript", "dead-letter.js": "application/javascript",
-             "style.css": "text/css"}
-    if name not in kinds:
+    if not _NAME.fullmatch(name) or name == "login.html" or not (_STATIC / name).is_file():
         raise web.HTTPNotFound()
-    return web.Response(text=(_STATIC / name).read_text(), content_type=kinds[name])
+    kind = _KINDS["." + name.rsplit(".", 1)[1]]
+    return web.Response(text=(_STATIC / name).read_text(), content_type=kind)
 
 
 def make_app(ctx: ConsoleContext) -> web.Application:

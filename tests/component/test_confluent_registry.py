@@ -57,6 +57,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.requests.append(f"GET {self.path}")
+        listed = re.fullmatch(r"/subjects/([^/]+)/versions(?:/(\d+))?", self.path)
+        if listed and not self._failing():
+            self._version(listed.group(1), listed.group(2))
+            return
         match = re.fullmatch(r"/schemas/ids/(\d+)", self.path)
         if self._failing() or not match:
             return
@@ -67,6 +71,19 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._reply(200, {"schema": text})
 
+    def _version(self, subject: str, number: str | None) -> None:
+        """GET /subjects/{subject}/versions (the numbers) or .../versions/{n} (one)."""
+        ids = self.server.subjects.get(subject)
+        if ids is None:
+            self._reply(404, {"error_code": 40401, "message": "Subject not found"})
+        elif number is None:
+            self._reply(200, list(range(1, len(ids) + 1)))
+        else:
+            texts = {i: text for text, i in self.server.ids.items()}
+            schema_id = ids[int(number) - 1]
+            self._reply(200, {"subject": subject, "version": int(number), "id": schema_id,
+                              "schema": texts[schema_id]})
+
     def _failing(self) -> bool:
         if self.server.fail_with is not None:
             code = self.server.fail_with
@@ -74,7 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         return False
 
-    def _reply(self, status: int, body: dict[str, Any]) -> None:
+    def _reply(self, status: int, body: dict[str, Any] | list[int]) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
@@ -113,6 +130,23 @@ def test_caches_both_ways(fake: FakeConfluentRegistry) -> None:
     assert registry.id_for(EXAM, schemas.load(EXAM)) == schema_id
     registry.schema_for(schema_id)
     assert fake.requests == [f"POST /subjects/{EXAM}/versions"]
+
+
+def test_versions_of_a_subject_and_the_console_reads_them(fake: FakeConfluentRegistry) -> None:
+    from hub.console.schema_views import describe
+
+    registry = ConfluentRestRegistry(fake.url)
+    assert registry.versions(EXAM) == []  # 40401: never registered
+    schema_id = registry.id_for(EXAM, schemas.load(EXAM))
+    assert registry.versions(EXAM) == [{"version": 1, "id": schema_id,
+                                        "fingerprint": schemas.fingerprint(EXAM)}]
+    shown = describe(EXAM, registry)
+    assert shown["source"] == f"registry {fake.url}" and shown["locked"]
+    assert [v["current"] for v in shown["versions"]] == [True]
+    fake.fail_with = 503
+    fallback = describe(EXAM, ConfluentRestRegistry(fake.url))
+    assert "not answering: UpstreamUnavailable" in fallback["source"]
+    assert len(fallback["versions"]) >= 1  # the lock file's
 
 
 def test_unknown_id_raises_unknown_schema(fake: FakeConfluentRegistry) -> None:

@@ -28,6 +28,7 @@ from hub.console.masking import MASK
 from hub.console.web import make_app
 from hub.demo import exam_results
 from hub.privacy import BsnCipher
+from hub.reconcile.effects import summaries
 from hub.settings import from_env
 from hub.store import InboundMessage
 from hub.store import models as m
@@ -136,7 +137,7 @@ def test_login_sets_strict_httponly_cookie_and_audits(tmp_path: Path) -> None:
                       if k == "Set-Cookie" and v.startswith("hub_session="))
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
         assert (await (await client.get("/api/me")).json()) == {"name": "viewer",
-                                                                "role": "viewer"}
+                                                                "role": "viewer", "gemeenten": []}
         overview = await (await client.get("/api/overview")).json()
         assert overview["groups"][0]["partitions"][0]["lag"] == 8
         assert [r.actor for r in audit_rows(ctx, "console.login_failed")] == ["console:viewer"]
@@ -184,8 +185,12 @@ def test_case_lookup_masks_and_only_admins_unmask_with_audit(tmp_path: Path) -> 
         reply = await client.get(f"/api/cases/{ref}")
         text = await reply.text()
         assert reply.status == 200 and bsn not in text
-        shown = json.loads(text)["facts"][0]["record"]
+        page = json.loads(text)
+        shown = page["raw"]["facts"][0]["record"]
         assert shown["bsn"] == {"masked": MASK, "key_id": "dev1"}
+        assert len(page["timeline"]) == 1 and page["timeline"][0]["fields"]
+        assert page["effect_ledger"] == {"provided": True,
+                                         "entries": summaries(ctx.store.effects(ref))}
         assert shown["case_ref"] == ref
         assert [r.entity_id for r in audit_rows(ctx, "case.lookup")] == [ref]
         csrf = await login(client, "operator")

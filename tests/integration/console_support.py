@@ -21,10 +21,12 @@ PASSWORD = "correct horse battery"
 EXAM = topics.EXAMENRESULTAAT
 
 
-def add_user(env: HubEnv, name: str, role: str) -> None:
-    """`hub users add NAME --role ROLE --password-stdin`, as an operator would run it."""
+def add_user(env: HubEnv, name: str, role: str, gemeenten: str = "") -> None:
+    """`hub users add NAME --role ROLE [--gemeente CODES] --password-stdin`, as an operator
+    would run it."""
+    scope = ["--gemeente", gemeenten] if gemeenten else []
     done = subprocess.run([sys.executable, "-m", "hub.cli", "users", "add", name, "--role", role,
-                           "--password-stdin"], input=PASSWORD + "\n", env=env.env,
+                           *scope, "--password-stdin"], input=PASSWORD + "\n", env=env.env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr + done.stdout
 

@@ -4,7 +4,6 @@ chromium-driver; without them this test fails (it never skips)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import urllib.request
 from collections.abc import Iterator
@@ -13,9 +12,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -26,37 +22,26 @@ from hub.store import Store
 from hub.store import models as m
 from hub.store.dead_letters import list_letters
 from hub.store.engine import make_engine
+from tests.integration.browser_support import chromium, login, open_page, shown, wait
 from tests.integration.conftest import HubEnv, stop_process, wait_until
 from tests.integration.console_support import (
     EXAM,
-    PASSWORD,
     add_user,
     produce_broken_and_forged,
     start_console,
 )
 
 pytestmark = pytest.mark.integration
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FORGED = f"dl:record:{EXAM}:{EXAM}/0/999"
 METRICS_TOKEN = "prometheus-scrape-token-1234"
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    """Headless Chromium on a fresh profile; stopped afterwards."""
-    if not (Path(CHROMIUM).exists() and shutil.which(DRIVER)):
-        pytest.fail("headless Chromium is missing: apt-get install -y chromium chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1400,1300",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
+    """Headless Chromium on a fresh profile (``browser_support.chromium``)."""
+    with chromium(tmp_path / "chromium-profile") as driver:
+        driver.set_window_size(1400, 1300)
+        yield driver
 
 
 @pytest.fixture
@@ -72,48 +57,32 @@ def console(hub_env: HubEnv, worker: subprocess.Popen[bytes]) -> Iterator[str]:
 
 
 def _wait(driver: WebDriver, timeout: float) -> WebDriverWait[WebDriver]:
-    """A wait that retries when the page redrew an element mid-check (it refreshes itself)."""
-    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
+    return wait(driver, timeout)
 
 
-def _login(driver: WebDriver, url: str, name: str) -> None:
-    driver.get(url + "/login")
-    driver.find_element(By.ID, "name").send_keys(name)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.ID, "submit").click()
-    _wait(driver, 20).until(lambda d: name in d.find_element(By.ID, "who").text)
+def _letters(driver: WebDriver, url: str) -> None:
+    open_page(driver, url, "/dead-letters", lambda d: shown(d, "#letter-list"))
 
 
-def _status(driver: WebDriver, letter: str) -> str:
-    """The letter's status text; "" while its row is missing or being redrawn (the page
-    refreshes its tables every few seconds, which makes a found element stale)."""
-    try:
-        found = driver.find_elements(By.XPATH, f"//input[@value='{letter}']/ancestor::tr//span")
-        return found[0].text if found else ""
-    except StaleElementReferenceException:
-        return ""
+def _status(driver: WebDriver, url: str, letter: str) -> str:
+    """The letter's status on a fresh load of the dead-letters page ("" while it is missing)."""
+    _letters(driver, url)
+    found = driver.find_elements(By.XPATH, f"//input[@value='{letter}']/ancestor::tr//span")
+    return found[0].text if found else ""
 
 
-def _select(driver: WebDriver, letter: str) -> bool:
-    try:
-        box = driver.find_element(By.XPATH, f"//input[@value='{letter}']")
-        box.click()
-        return bool(box.is_selected())
-    except StaleElementReferenceException:
-        return False  # redrawn between find and click: try again
-
-
-def _redrive(driver: WebDriver, letter: str, reason: str) -> str:
-    _wait(driver, 60).until(lambda d: _status(d, letter) != "")
-    _wait(driver, 20).until(lambda d: _select(d, letter))
+def _redrive(driver: WebDriver, url: str, letter: str, reason: str) -> str:
+    _wait(driver, 60).until(lambda d: _status(d, url, letter) != "")
+    driver.find_element(By.XPATH, f"//input[@value='{letter}']").click()
     driver.find_element(By.ID, "reason").send_keys(reason)
     driver.find_element(By.ID, "redrive").click()
     result = driver.find_element(By.ID, "redrive-result")
     _wait(driver, 20).until(lambda d: result.text != "")
-    return result.text
+    return str(result.text)
 
 
-def _snapshot_at(driver: WebDriver) -> datetime:
+def _snapshot_at(driver: WebDriver, url: str) -> datetime:
+    open_page(driver, url, "/overview", lambda d: shown(d, "#card-lag"))
     text = driver.find_element(By.ID, "status").text  # "Snapshot <iso> · ..."
     return datetime.fromisoformat(text.split()[1]) if text.startswith("Snapshot") else \
         datetime.min.replace(tzinfo=UTC)
@@ -139,19 +108,18 @@ def _redrive_audit(url: str) -> list[tuple[str, str | None]]:
 def test_operator_redrives_and_sees_it_processed_viewer_is_refused(
         hub_env: HubEnv, console: str, browser: WebDriver, tmp_path: Path) -> None:
     settings = hub_env.settings()
-    _login(browser, console, "victor")
-    assert "Refused" in _redrive(browser, FORGED, "viewer tries anyway")
+    login(browser, console, "victor")
+    assert "Refused" in _redrive(browser, console, FORGED, "viewer tries anyway")
     assert "needs role operator" in browser.find_element(By.ID, "redrive-result").text
     assert _redrive_audit(settings.effective_database_url) == []
     browser.find_element(By.ID, "logout").click()
     _wait(browser, 20).until(lambda d: d.current_url.endswith("/login"))
 
-    _login(browser, console, "olga")
-    _wait(browser, 60).until(
-        lambda d: "inburgering-hub" in d.find_element(By.ID, "lag").text)
-    _wait(browser, 60).until(lambda d: _status(d, FORGED) == "pending")  # "" while redrawn
-    assert _redrive(browser, FORGED, "store was locked, retry") == "Re-driven: 1"
-    _wait(browser, 90).until(lambda d: _status(d, FORGED) == "resolved")
+    login(browser, console, "olga")
+    open_page(browser, console, "/groups", lambda d: "inburgering-hub" in shown(d, "#group-list"))
+    _wait(browser, 60).until(lambda d: _status(d, console, FORGED) == "pending")
+    assert _redrive(browser, console, FORGED, "store was locked, retry") == "Re-driven: 1"
+    _wait(browser, 90).until(lambda d: _status(d, console, FORGED) == "resolved")
     assert _redrive_audit(settings.effective_database_url) == [
         ("console:olga", "store was locked, retry")]
     store = Store(settings.effective_database_url)
@@ -159,13 +127,13 @@ def test_operator_redrives_and_sees_it_processed_viewer_is_refused(
     store.close()
     # a snapshot taken after the fact was stored: group caught up, agent alive, both listed
     stored_at = datetime.now(UTC)
-    _wait(browser, 60).until(lambda d: _snapshot_at(d) > stored_at)
-    _wait(browser, 60).until(lambda d: "-record" in d.find_element(By.ID, "lag").text
-                                     and "caught up" in d.find_element(By.ID, "lag").text)
-    _wait(browser, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR,
-                                                                   "input.pick")) == 2)
-    _wait(browser, 20).until(lambda d: f"record:{EXAM}" in d.find_element(By.ID, "agents").text
-                             and "alive" in d.find_element(By.ID, "agents").text)
+    _wait(browser, 60).until(lambda d: _snapshot_at(d, console) > stored_at)
+    open_page(browser, console, "/groups", lambda d: "-record" in shown(d, "#group-list")
+              and "caught up" in shown(d, "#group-list"))
+    _letters(browser, console)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "input.pick")) == 2
+    open_page(browser, console, "/overview", lambda d: f"record:{EXAM}" in shown(d, "#agents")
+              and "alive" in shown(d, "#agents"))
     metrics = _metrics(console)
     assert f'hub_agent_processing_latency_seconds_count{{agent="record:{EXAM}"}} 1.0' in metrics
     assert f'hub_dead_letters_total{{topic="{EXAM}"}} 2.0' in metrics

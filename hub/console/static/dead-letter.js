@@ -36,6 +36,14 @@ function link(id) {
   return a;
 }
 
+// Europe/Amsterdam time with UTC on hover (core.js), and who set the status.
+function since(d) {
+  const span = el("span");
+  span.append(Hub.time(d.status_at));
+  if (d.status_actor) { span.appendChild(document.createTextNode(" by " + d.status_actor)); }
+  return span;
+}
+
 function fields(d) {
   const rows = [
     ["id", d.letter_id], ["status", null], ["kind", d.kind === "edge"
@@ -43,8 +51,8 @@ function fields(d) {
     ["error", d.error_type + ": " + d.error_message], ["attempts", d.attempts],
     ["consumer", d.consumer],
     ["source", d.source_topic + " [" + d.source_partition + "] @" + d.source_offset],
-    ["case", d.case_ref || "–"], ["failed at", d.failed_at], ["recorded at", d.created_at],
-    ["status since", d.status_at + (d.status_actor ? " by " + d.status_actor : "")],
+    ["case", d.case_ref || "–"], ["failed at", Hub.time(d.failed_at)],
+    ["recorded at", Hub.time(d.created_at)], ["status since", since(d)],
     ["status reason", d.status_reason || "–"],
     ["re-driven to", d.redriven_to ? JSON.stringify(d.redriven_to) : "–"],
     ["re-drive of", d.redrive_of ? link(d.redrive_of) : "–"],
@@ -70,7 +78,8 @@ function history(rows) {
   t.appendChild(head);
   rows.forEach((h) => {
     const tr = el("tr");
-    [h.at, h.actor, h.action, h.reason || "–", h.detail ? JSON.stringify(h.detail) : "–"]
+    const at = el("td"); at.append(Hub.time(h.at)); tr.appendChild(at);
+    [h.actor, h.action, h.reason || "–", h.detail ? JSON.stringify(h.detail) : "–"]
       .forEach((v) => tr.appendChild(el("td", v)));
     t.appendChild(tr);
   });
