@@ -71,12 +71,17 @@ def test_up_demo_runs_connectors_and_console_accounts_then_stops_everything(
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update({"HUB_HOME": str(tmp_path), "HUB_WORKER_WEB_PORT": str(free_port()),
                 "HUB_CONSOLE_PORT": str(free_port())})
-    result = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "up", "--demo", "--exit-after-demo", "--port",
-         str(port)], env=env, capture_output=True, text=True, timeout=600)
-    output = result.stdout + result.stderr
+         str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output, _ = process.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        process.terminate()  # hub up stops every child it started on SIGTERM: none left behind
+        output, _ = process.communicate(timeout=120)
+        pytest.fail(f"the demo did not finish within 600 s:\n{output}")
 
-    assert result.returncode == 0, output
+    assert process.returncode == 0, output
     pids: dict[str, int] = ast.literal_eval(re.search(r"pids (\{.*\})", output).group(1))  # type: ignore[union-attr]
     assert set(pids) == {"broker", "worker", "console"}  # the replay runs the connectors
     store: dict[str, int] = ast.literal_eval(re.search(r"store +(\{.*\})", output).group(1))  # type: ignore[union-attr]
