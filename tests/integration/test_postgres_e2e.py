@@ -26,6 +26,8 @@ from tests.pg import PgCluster
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 INBOUND = [spec.name for spec in topics.TOPICS if spec.direction == "inbound"]
+# the connectors' edge letters reach the store through these (issue 18: the worker records them)
+DEAD_LETTER_TOPICS = sorted({spec.dead_letter for spec in topics.TOPICS if spec.dead_letter})
 BROKEN = [(b"broken-1", b"\x00\x00\x00\xff\xffnot avro"), (b"broken-2", b"\x01\x02")]
 
 
@@ -39,15 +41,16 @@ def _send_broken(bootstrap: str, suffix: str) -> None:
         producer.close()
 
 
-def _copy_inbound(bootstrap: str, source: str, target: str) -> int:
-    """Copy every inbound topic's records (key, value, headers) to the ``target`` suffix, each
+def _copy_inbound(bootstrap: str, source: str, target: str,
+                  names: list[str] = INBOUND) -> int:
+    """Copy every record of ``names`` (key, value, headers) to the ``target`` suffix, each
     partition in offset order into the same partition: the same offsets. Returns how many."""
     create_missing_topics(bootstrap, target)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     copied = 0
     try:
         with BrokerOps(bootstrap) as broker:
-            tps = broker.partitions(topics.physical(name, source) for name in INBOUND)
+            tps = broker.partitions(topics.physical(name, source) for name in names)
             by_partition = defaultdict(list)
             for record in broker.read({tp: 0 for tp in tps}):
                 by_partition[(record.topic, record.partition)].append(record)
@@ -115,11 +118,13 @@ def test_a_scenario_replayed_onto_postgresql_by_two_workers_matches_sqlite(
     sqlite_url = scenario_settings(settings, folder).effective_database_url
     expected, facts, dead = _quiet(sqlite_url)
     stop_process(worker)
-    assert facts > 500 and dead == len(BROKEN)
+    # the two broken messages plus the scenario's edge letters (its anomalies; issue 18)
+    assert facts > 500 and dead > len(BROKEN)
 
 
     suffix = f".pg{uuid.uuid4().hex[:8]}"
     assert _copy_inbound(bootstrap, hub_env.suffix, suffix) == _count(sqlite_url, "inbox")
+    _copy_inbound(bootstrap, hub_env.suffix, suffix, DEAD_LETTER_TOPICS)
     pg_url = postgres_cluster.create_database(f"e2e_{uuid.uuid4().hex[:8]}")
     env = {**hub_env.env, **scenario_env(folder), "HUB_TOPIC_SUFFIX": suffix,
            "HUB_DATABASE_URL": pg_url}
