@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import json
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -134,16 +135,12 @@ def dlq_redrive(ids: list[str] = IDS, reason: str = REASON, every: bool = EVERY,
                 dry_run: bool = DRY) -> None:
     """Re-drive dead letters per kind: in-hub ones to their source topic, edge ones back
     through their connector's translation; each audited. Criteria combine (AND)."""
-    from hub.console.redrive import check_reason, how_redriven, redrive, select_letters
+    from hub.console.redrive import how_redriven, redrive
 
-    check_reason(reason)
-    selection = _selection(ids, topic, error_type, older_than, every, include_redriven)
-    runtime = _runtime()
-    chosen = select_letters(runtime.store, selection)
+    runtime, chosen = _chosen(reason, _selection(ids, topic, error_type, older_than, every,
+                                                 include_redriven))
     if dry_run:
-        for letter in chosen:
-            out.print(f"would re-drive {letter.letter_id} -> {how_redriven(letter)}")
-        out.print(f"{len(chosen)} dead letter(s) would be re-driven (dry run)")
+        _preview(f"re-drive {x.letter_id} -> {how_redriven(x)}" for x in chosen)
         return
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("re-driving", total=len(chosen))
@@ -158,21 +155,34 @@ def dlq_redrive(ids: list[str] = IDS, reason: str = REASON, every: bool = EVERY,
     out.print(f"{len(done)} dead letter(s) re-driven, each audited")
 
 
+def _chosen(reason: str, selection: Any) -> tuple[Any, list[Any]]:
+    """The reason checked, then the runtime and the letters the selection names."""
+    from hub.console.redrive import check_reason, select_letters
+
+    check_reason(reason)
+    runtime = _runtime()
+    return runtime, list(select_letters(runtime.store, selection))
+
+
+def _preview(lines: Iterable[str]) -> None:
+    """A dry run: what would be done to each letter, and how many (nothing is changed)."""
+    shown = list(lines)
+    for line in shown:
+        out.print(f"would {line}")
+    out.print(f"{len(shown)} dead letter(s) chosen (dry run: nothing changed)")
+
+
 @dlq_app.command("resolve")
 def dlq_resolve(ids: list[str] = IDS, reason: str = REASON, every: bool = EVERY,
                 topic: str = TOPIC, error_type: str = ERROR, older_than: str = OLDER,
                 dry_run: bool = DRY) -> None:
     """Resolve dead letters without re-drive (discarded: they must not come back); audited."""
-    from hub.console.redrive import check_reason, resolve, select_letters
+    from hub.console.redrive import resolve
 
-    check_reason(reason)
-    selection = _selection(ids, topic, error_type, older_than, every, include_redriven=True)
-    runtime = _runtime()
-    chosen = select_letters(runtime.store, selection)
+    runtime, chosen = _chosen(reason, _selection(ids, topic, error_type, older_than, every,
+                                                 include_redriven=True))
     if dry_run:
-        for letter in chosen:
-            out.print(f"would resolve {letter.letter_id} ({letter.status})")
-        out.print(f"{len(chosen)} dead letter(s) would be resolved (dry run)")
+        _preview(f"resolve {x.letter_id} ({x.status})" for x in chosen)
         return
     done = resolve(chosen, reason=reason, actor=f"cli:{getpass.getuser()}",
                    store=runtime.store)
