@@ -88,14 +88,17 @@ def net_bookings(rows: Iterable[Mapping[str, str]]) -> dict[str, int]:
 
 
 def live_signals(live: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
-    """ISAM's live signals per case: type, gemeente, rule and id (deadline signals apart)."""
+    """ISAM's live signals per case: type, gemeente and rule, one entry per live signal
+    (deadline signals apart). Not the message id: a signal withdrawn and implied again is a new
+    ISAM resource under a new id (an id is never used twice), so which id is live depends on
+    the order; that it is live does not."""
     out: dict[str, list[str]] = {}
     for body in live.values():
         k = body.get("kenmerken") or {}
         if k.get("signaal_type") in DEADLINE_SIGNALS:
             continue
         out.setdefault(str(k.get("case_ref")), []).append("|".join(
-            str(k.get(f)) for f in ("signaal_type", "gemeentecode", "regel", "bericht_id")))
+            str(k.get(f)) for f in ("signaal_type", "gemeentecode", "regel")))
     return {ref: sorted(items) for ref, items in sorted(out.items())}
 
 
