@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -118,7 +119,8 @@ class StoreCursors:
 
 
 class StoreReentries:
-    """Re-driven edge dead letters for their connectors (nothing else of the store)."""
+    """Re-driven dead letters for their connectors: edge letters to re-enter, delivered
+    re-drives to resolve (nothing else of the store)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -130,6 +132,10 @@ class StoreReentries:
     def release_reentry(self, letter_id: str) -> None:
         """Give a claimed letter back for the next round."""
         self._store.release_reentry(letter_id)
+
+    def settle_delivered(self, consumer: str, letter_ids: Sequence[str]) -> int:
+        """Resolve ``consumer``'s re-driven letters whose message it delivered; how many."""
+        return self._store.settle_delivered(consumer, letter_ids)
 
 
 def configure_logging(level: str) -> None:

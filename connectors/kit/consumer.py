@@ -22,7 +22,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 import topics
-from connectors.kit.deadletter import DeadLetters
+from connectors.kit.deadletter import REDRIVE_HEADER, DeadLetters
 from connectors.kit.health import HealthPart
 from connectors.kit.retry import RetryPolicy, wait
 from hub.errors import HubError, PermanentError
@@ -132,7 +132,27 @@ class OutboundConsumer:
             return False
         await consumer.commit(ends)
         self.part.succeeded(len(items))
+        await self._settle(fetched)
         return True
+
+    async def _settle(self, fetched: dict[TopicPartition, list[Any]]) -> None:
+        """Resolve the re-driven letters whose message this round delivered (not the ones it
+        dead-lettered again: their new letter marks them failed-again)."""
+        redriven = {value.decode("utf-8", "replace") for messages in fetched.values()
+                    for message in messages for name, value in (message.headers or ())
+                    if name == REDRIVE_HEADER}
+        delivered = sorted(redriven - self.dead.refused_again)
+        self.dead.refused_again -= redriven
+        if not delivered:
+            return
+        try:
+            await asyncio.to_thread(self.runtime.reentries.settle_delivered, self.dead.consumer,
+                                    delivered)
+        except Exception as exc:  # the messages went out; their letters stay re-driven
+            log.warning("redrive_settle_failed group=%s letters=%s error_type=%s", self.group,
+                        ",".join(delivered), type(exc).__name__)
+            return
+        log.info("dead_letters_delivered group=%s letters=%s", self.group, ",".join(delivered))
 
     async def _decode(self, fetched: dict[TopicPartition, list[Any]]
                       ) -> tuple[list[Item], dict[TopicPartition, int]]:

@@ -31,6 +31,7 @@ from hub.privacy import redact
 
 log = logging.getLogger(__name__)
 REDRIVE_HEADER = "hub-redrive-of"  # set on a re-driven message (hub.agents.handler)
+ATTEMPTS_HEADER = "hub-attempts"  # the re-driven letter's attempts
 
 
 class PayloadSealer(Protocol):
@@ -78,6 +79,7 @@ class DeadLetters:
     def __init__(self, writer: RecordWriter, consumer: str,
                  sealer: PayloadSealer | None = None) -> None:
         self.writer, self.consumer, self.sealer = writer, consumer, sealer
+        self.refused_again: set[str] = set()  # consumed re-drives that failed again here
 
     async def put_edge(self, source_topic: str, original: bytes, error: BaseException | str,
                        ident: str, *, media_type: str, reentry: str,
@@ -104,16 +106,29 @@ class DeadLetters:
     async def put_consumed(self, topic: str, message: ConsumerRecord[bytes, bytes],
                            error: BaseException | str, *, attempts: int = 1,
                            record: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Dead-letter a consumed message (its record, when it decoded, names the case)."""
+        """Dead-letter a consumed message (its record, when it decoded, names the case); a
+        re-driven one counts the attempts of the letters before it too."""
         known = record or {}
-        redrive_of = dict(message.headers or ()).get(REDRIVE_HEADER)
+        headers = dict(message.headers or ())
+        redrive_of = headers.get(REDRIVE_HEADER)
+        if redrive_of:
+            self.refused_again.add(redrive_of.decode("utf-8", "replace"))
         return await self.put(
             topic, message.value or b"", error,
-            f"{topic}/{message.partition}/{message.offset}", attempts=attempts,
+            f"{topic}/{message.partition}/{message.offset}",
+            attempts=_earlier_attempts(headers) + attempts,
             partition=message.partition, offset=message.offset, original_key=message.key,
             original_message_id=_text(known.get("message_id")),
             case_ref=_text(known.get("case_ref")) or "",
             redrive_of=redrive_of.decode("utf-8", "replace") if redrive_of else None)
+
+
+def _earlier_attempts(headers: Mapping[str, bytes]) -> int:
+    """The tries of the letters before this one (a re-drive's ``hub-attempts`` header)."""
+    try:
+        return max(0, int(headers.get(ATTEMPTS_HEADER, b"0").decode("ascii")))
+    except (UnicodeDecodeError, ValueError):
+        return 0
 
 
 def _text(value: Any) -> str | None:

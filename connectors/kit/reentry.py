@@ -7,7 +7,8 @@ that wrote it claims it through the ``ReentryPort`` (the bootstrap wires the cas
 adapter, ``hub.runtime.StoreReentries``; no partner folder touches the store), unseals the
 original and hands it to its own ``reenter(reentry, original)``: the same translation a fresh
 payload goes through. What that yields is produced with the ``hub-redrive-of`` header, so the
-worker resolves the letter once the message is stored; a payload refused again becomes a new
+worker resolves the letter once the message is stored (one that translates to nothing the hub
+keeps, a page without entries, is resolved at once); a payload refused again becomes a new
 edge letter naming the old one (``redrive_of``), which the worker marks failed-again.
 """
 
@@ -55,13 +56,17 @@ class Reentry(Protocol):
 
 
 class ReentryPort(Protocol):
-    """Where a connector finds its re-driven edge letters (each handed out once)."""
+    """Where a connector finds its re-driven edge letters (each handed out once) and resolves
+    its re-driven in-hub letters once it delivered their message (``kit.consumer``)."""
 
     def claim_reentries(self, consumer: str, limit: int = 20) -> Sequence[Reentry]:
         """Re-driven letters of ``consumer`` not yet claimed; claimed now."""
 
     def release_reentry(self, letter_id: str) -> None:
         """Give a claimed letter back (its re-entry failed for a passing reason)."""
+
+    def settle_delivered(self, consumer: str, letter_ids: Sequence[str]) -> int:
+        """Resolve ``consumer``'s re-driven letters whose message it delivered; how many."""
 
 
 class Opener(Protocol):
@@ -95,7 +100,7 @@ async def reenter_once(connector: Reenterable, port: ReentryPort, consumer: str,
     claimed = await asyncio.to_thread(port.claim_reentries, consumer)
     for n, item in enumerate(claimed):
         try:
-            await _one(connector, item, opener, writer, dead)
+            await _one(connector, item, opener, writer, dead, port)
         except HubError:  # the partner or the broker is away: give the rest back for later
             for later in claimed[n:]:
                 await asyncio.to_thread(port.release_reentry, later.letter_id)
@@ -104,7 +109,7 @@ async def reenter_once(connector: Reenterable, port: ReentryPort, consumer: str,
 
 
 async def _one(connector: Reenterable, item: Reentry, opener: Opener, writer: Writer,
-               dead: DeadLetters) -> None:
+               dead: DeadLetters, port: ReentryPort) -> None:
     original, sealed = b"", item.sealed_original or {}
     try:
         original = opener.open_payload(sealed)
@@ -115,6 +120,11 @@ async def _one(connector: Reenterable, item: Reentry, opener: Opener, writer: Wr
         await dead.put_edge(item.source_topic, original, exc, ident, media_type=media,
                             reentry=item.reentry or "", redrive_of=item.letter_id,
                             attempts=item.attempts + 1, case_ref=item.case_ref)
+        return
+    if not made:  # translated to nothing the hub keeps (a page with no entries): done
+        await asyncio.to_thread(port.settle_delivered, dead.consumer, [item.letter_id])
+        log.info("dead_letter_reentered id=%s reentry=%s records=0", item.letter_id,
+                 item.reentry)
         return
     headers = [(REDRIVE_HEADER, item.letter_id.encode())]
     for routed in made:
@@ -146,3 +156,7 @@ class NoReentry:
 
     def release_reentry(self, letter_id: str) -> None:
         """Nothing to give back."""
+
+    def settle_delivered(self, consumer: str, letter_ids: Sequence[str]) -> int:
+        """Nothing to resolve."""
+        return 0

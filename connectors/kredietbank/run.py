@@ -42,7 +42,7 @@ from connectors.kredietbank.translate import (
     topic_of_mutatie,
 )
 from connectors.ubl import parse_invoice
-from hub.errors import ConfigurationError, PermanentError, TransientError
+from hub.errors import ConfigurationError, PermanentError, TransientError, UpstreamUnavailable
 from hub.publish import TopicWriter
 from hub.runtime import Runtime
 
@@ -59,7 +59,8 @@ class KredietbankConnector(Connector):
 
     name = "kredietbank"
     group = GROUP
-    reentries = ("kredietbank.mutatie", "kredietbank.factuur")
+    reentries = ("kredietbank.mutatie", "kredietbank.factuur", "kredietbank.factuurmelding",
+                 "kredietbank.pagina")
 
     def __init__(self, runtime: Runtime, writer: TopicWriter, *,
                  settings: KredietbankSettings | None = None, **kit: Any) -> None:
@@ -121,15 +122,15 @@ class KredietbankConnector(Connector):
             await self._refuse_once(_page_topic(kind), f"page/{kind}/{vanaf}", body, exc)
             raise
 
-    async def _refuse_once(self, topic: str, ident: str, original: bytes,
-                           error: Exception) -> None:
+    async def _refuse_once(self, topic: str, ident: str, original: bytes, error: Exception,
+                           reentry: str = "kredietbank.pagina") -> None:
         """Dead-letter a refused page or listing entry, once per content: the partner is asked
         again (with backoff) until it answers better, without a dead letter per attempt."""
         key = f"{ident}/{hashlib.sha256(original).hexdigest()[:16]}"
         if key not in self._refused:
             self._refused.add(key)
             await self.dead.put_edge(topic, original, error, key, media_type="application/json",
-                                     reentry="kredietbank.pagina")
+                                     reentry=reentry)
 
     async def _pull_mutaties(self) -> int:
         total = 0
@@ -152,21 +153,27 @@ class KredietbankConnector(Connector):
                 return total
 
     async def _produce_mutaties(self, items: list[Reader]) -> int:
-        received = datetime.now(UTC)
+        routed = await self._translate_mutaties(items)
         by_topic: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for one in routed:
+            by_topic[one.topic].append(one.record)
+        for topic, records in by_topic.items():
+            await self.writer.send_many(topic, records)
+        return len(routed)
+
+    async def _translate_mutaties(self, items: list[Reader]) -> list[Routed]:
+        """The page's mutaties translated; each refused one dead-lettered on its own."""
+        received, routed = datetime.now(UTC), []
         for item in items:
             try:
-                routed = mutatie(item.data, sealer=self.sealer, received_at=received)
-                by_topic[routed.topic].append(routed.record)
+                routed.append(mutatie(item.data, sealer=self.sealer, received_at=received))
             except PermanentError as exc:
                 number = item.data.get("volgnummer")
                 await self.dead.put_edge(
                     topic_of_mutatie(item.data), _json_bytes(item.data), exc,
                     f"mutatie/{number if isinstance(number, int) else '?'}",
                     media_type="application/json", reentry="kredietbank.mutatie")
-        for topic, records in by_topic.items():
-            await self.writer.send_many(topic, records)
-        return sum(len(r) for r in by_topic.values())
+        return routed
 
     async def _pull_facturen(self) -> int:
         vanaf = await self._cursor("facturen")
@@ -182,40 +189,53 @@ class KredietbankConnector(Connector):
                 volgnummer = item.integer("volgnummer")
             except PermanentError as exc:  # kept; the cursor moves on with the next entries
                 await self._refuse_once(topics.KREDIETBANK_FACTUUR, "factuur/zonder-volgnummer",
-                                        _json_bytes(item.data), exc)
+                                        _json_bytes(item.data), exc,
+                                        reentry="kredietbank.factuurmelding")
                 continue
             if volgnummer <= vanaf:  # listed again: already taken
                 continue
-            await self._one_factuur(item, volgnummer)
+            record = await self._one_factuur(item, volgnummer)
+            if record is not None:
+                await self.writer.send(topics.KREDIETBANK_FACTUUR, record)
             await self._set_cursor("facturen", volgnummer)
             vanaf, count = volgnummer, count + 1
         return count
 
-    async def _one_factuur(self, item: Reader, volgnummer: int) -> None:
-        """Fetch, parse and produce one invoice; a refused one is dead-lettered (transient
-        errors propagate: the cursor stays before it)."""
-        assert self.api is not None
-        original, ident = _json_bytes(item.data), f"factuur/volgnummer-{volgnummer}"
+    async def _one_factuur(self, item: Reader, volgnummer: int | None) -> dict[str, Any] | None:
+        """One listed invoice fetched and parsed; a refused one is dead-lettered (None;
+        transient errors propagate: the cursor stays before it)."""
+        try:
+            return await self._fetch_factuur(item)
+        except Refused as refused:  # InvoiceRejected names the rule; the UBL is kept whole
+            exc = refused.error
+            ident = refused.ident or f"factuur/volgnummer-{volgnummer}"
+            log.warning("kredietbank_invoice_refused volgnummer=%s error=%s", volgnummer,
+                        str(exc)[:120])
+            xml = refused.original.lstrip().startswith(b"<")
+            await self.dead.put_edge(
+                topics.KREDIETBANK_FACTUUR, refused.original, exc, ident,
+                media_type="application/xml" if xml else "application/json",
+                reentry="kredietbank.factuur" if xml else "kredietbank.factuurmelding")
+            return None
+
+    async def _fetch_factuur(self, item: Reader) -> dict[str, Any]:
+        """The ``KredietbankFactuur`` of a listing entry (``Refused`` with what was refused)."""
+        if self.api is None:
+            raise UpstreamUnavailable("kredietbank: not connected yet")
+        original, ident = _json_bytes(item.data), None
         try:
             number, url = item.text("factuurnummer"), item.text("url")
             ident = f"factuur/{number}"
             reply = await self.api.request("GET", url, accept="application/xml")
             original = reply.body
-            record = factuur(parse_invoice(reply.body, source=f"kredietbank/{number}"),
-                             received_at=datetime.now(UTC))
-        except PermanentError as exc:  # InvoiceRejected names the rule; the UBL is kept whole
-            log.warning("kredietbank_invoice_refused volgnummer=%d error=%s", volgnummer,
-                        str(exc)[:120])
-            xml = original.lstrip().startswith(b"<")
-            await self.dead.put_edge(
-                topics.KREDIETBANK_FACTUUR, original, exc, ident,
-                media_type="application/xml" if xml else "application/json",
-                reentry="kredietbank.factuur" if xml else "kredietbank.factuurmelding")
-            return
-        await self.writer.send(topics.KREDIETBANK_FACTUUR, record)
+            return factuur(parse_invoice(reply.body, source=f"kredietbank/{number}"),
+                           received_at=datetime.now(UTC))
+        except PermanentError as exc:
+            raise Refused(exc, original, ident) from exc
 
     async def reenter(self, reentry: str, original: bytes) -> list[Routed]:
-        """A re-driven mutatie or invoice through the same translation as a fresh one."""
+        """A re-driven mutatie, invoice, listing entry or page through the same translation as
+        a fresh one (a page's entries refused again are dead-lettered one by one, as fresh)."""
         now = datetime.now(UTC)
         if reentry == "kredietbank.mutatie":
             routed = mutatie(Reader.of("mutatie", read_json(original, what="mutatie")).data,
@@ -224,7 +244,31 @@ class KredietbankConnector(Connector):
         if reentry == "kredietbank.factuur":
             invoice = parse_invoice(original, source="kredietbank/redrive")
             return [Routed(topics.KREDIETBANK_FACTUUR, factuur(invoice, received_at=now))]
+        if reentry == "kredietbank.factuurmelding":
+            entry = Reader.of("listing entry", read_json(original, what="listing entry"))
+            try:
+                return [Routed(topics.KREDIETBANK_FACTUUR, await self._fetch_factuur(entry))]
+            except Refused as refused:
+                raise refused.error from None
+        if reentry == "kredietbank.pagina":
+            return await self._reenter_page(original)
         return await super().reenter(reentry, original)
+
+    async def _reenter_page(self, original: bytes) -> list[Routed]:
+        page = Reader.of("page", read_json(original, what="page",
+                                           max_bytes=self.settings.max_response_bytes))
+        if "mutaties" in page.data:
+            page.integer("volgende")
+            page.optional_boolean("meer")
+            return await self._translate_mutaties(page.items("mutaties"))
+        routed = []
+        for item in page.items("facturen"):
+            volgnummer = item.data.get("volgnummer")
+            record = await self._one_factuur(
+                item, volgnummer if isinstance(volgnummer, int) else None)
+            if record is not None:
+                routed.append(Routed(topics.KREDIETBANK_FACTUUR, record))
+        return routed
 
     # -- push ----------------------------------------------------------------------------------
     async def _deliver(self, batch: Batch, stop: asyncio.Event) -> bool:
@@ -280,6 +324,14 @@ class KredietbankConnector(Connector):
         from connectors.kredietbank.demo import demo_partner
 
         return demo_partner(runtime)
+
+
+class Refused(Exception):
+    """A listing entry's invoice refused: the error, and what to keep (the UBL or the entry)."""
+
+    def __init__(self, error: PermanentError, original: bytes, ident: str | None) -> None:
+        super().__init__(str(error))
+        self.error, self.original, self.ident = error, original, ident
 
 
 def _page_topic(kind: str) -> str:

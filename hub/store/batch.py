@@ -64,7 +64,7 @@ def record_batch(
     _insert_refusals(conn, consumer, dead, now)
     settled = [msg.redrive_of for msg in accepted if msg.redrive_of]
     if settled:  # the re-driven message is stored (now or before): its letter is resolved
-        settle(conn, settled, f"consumer:{consumer}", now)
+        settle(conn, settled, consumer, now)
     insert_outbox(conn, outbox, now)
     duplicates = len(accepted) + len(refused) - len(applied) - len(dead)
     return BatchOutcome(len(applied), duplicates, len(dead), views_changed), new_facts

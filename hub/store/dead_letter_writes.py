@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, or_, select, update
 
 import topics
 from hub.store import models as m
@@ -76,16 +76,22 @@ def _failed_again(conn: Connection, earlier: str, letter: NewDeadLetter, now: da
                {"next_letter": letter.letter_id, "error_type": letter.error_type})
 
 
-def settle(conn: Connection, letter_ids: Sequence[str], actor: str, now: datetime) -> int:
-    """Mark re-driven letters ``resolved`` now that their message is stored; how many."""
+def settle(conn: Connection, letter_ids: Sequence[str], consumer: str, now: datetime, *,
+           delivered: bool = False) -> int:
+    """Mark re-driven letters ``resolved`` now that ``consumer`` stored their message (an edge
+    letter's, or its own in-hub letter's) or, ``delivered``, handed its own letter's message
+    to its partner; how many. A letter another consumer failed on stays as it is."""
     d = m.dead_letter.c
+    mine = d.consumer == consumer
+    whose = mine if delivered else or_(d.kind == EDGE, mine)
+    actor, detail = f"consumer:{consumer}", {"delivered" if delivered else "stored": True}
     done = 0
     for letter_id in sorted(set(letter_ids)):
         changed = conn.execute(update(m.dead_letter).where(
-            d.letter_id == letter_id, d.status.in_(UNSETTLED))
+            d.letter_id == letter_id, d.status.in_(UNSETTLED), whose)
             .values(status=RESOLVED, status_at=now, status_actor=actor)).rowcount
         if changed:
-            _audit(conn, now, actor, SETTLED_ACTION, letter_id, None, {"stored": True})
+            _audit(conn, now, actor, SETTLED_ACTION, letter_id, None, detail)
             done += 1
     return done
 

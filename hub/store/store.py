@@ -260,6 +260,15 @@ class Store:
         with transaction(self._engine, write=True) as conn:
             return dead_letter_writes.claim_reentries(conn, consumer, utcnow(), limit)
 
+    def settle_delivered(self, consumer: str, letter_ids: Sequence[str]) -> int:
+        """Resolve ``consumer``'s re-driven in-hub letters whose message it has now delivered
+        to its partner (audited); how many changed."""
+        if not letter_ids:
+            return 0
+        with transaction(self._engine, write=True) as conn:
+            return dead_letter_writes.settle(conn, letter_ids, consumer, utcnow(),
+                                             delivered=True)
+
     def release_reentry(self, letter_id: str) -> None:
         """Give a claimed re-entry back (it is taken again in the next round)."""
         with transaction(self._engine, write=True) as conn:

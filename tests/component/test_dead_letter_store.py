@@ -256,7 +256,7 @@ def test_an_edge_letter_its_connector_cannot_take_back_must_be_resolved(
     dead = DeadLetters(writer, "connector-kredietbank", sealer=runtime.cipher)
     asyncio.run(dead.put_edge(TOPIC, b'[{"volgnummer": 1}]', InvalidField("page", "no object"),
                               "page/1", media_type="application/json",
-                              reentry="kredietbank.pagina"))
+                              reentry="kredietbank.overzicht"))  # a kind it does not take
     (dlt, _key, value, _headers), = writer.raw
     runtime.store.add_dead_letters([letter_of(runtime.codec, dlt, 0, 0, value)])
     (letter,) = list_letters(runtime.store.engine)
