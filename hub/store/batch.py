@@ -28,7 +28,6 @@ from hub.store.records import (
     OutboxMessage,
     Refusal,
 )
-from hub.store.sql import upsert_insert
 from hub.store.views import Rules, mark_dirty, refresh
 
 T = TypeVar("T")
@@ -91,15 +90,8 @@ def _claim(
     if not rows:
         return set()
     rows.sort(key=lambda row: row["message_key"])  # one lock order for racing workers
-    if conn.dialect.name == "postgresql":
-        return set(bulk.insert_many(conn, m.inbox, rows, conflict=["consumer", "message_key"],
-                                    returning="message_key"))
-    stmt = (
-        upsert_insert(conn, m.inbox)
-        .on_conflict_do_nothing(index_elements=["consumer", "message_key"])
-        .returning(m.inbox.c.message_key)
-    )
-    return set(conn.execute(stmt, rows).scalars())
+    return set(bulk.insert_many(conn, m.inbox, rows, conflict=["consumer", "message_key"],
+                                returning="message_key"))
 
 
 def _inbox_row(
@@ -123,16 +115,8 @@ def _insert_facts(
          "source_offset": msg.offset, "payload": msg.record, "recorded_at": now}
         for msg in ordered
     ]
-    if conn.dialect.name == "postgresql":
-        stored = set(bulk.insert_many(conn, m.fact, rows, conflict=["message_id"],
-                                      returning="message_id"))
-    else:
-        stmt = (
-            upsert_insert(conn, m.fact)
-            .on_conflict_do_nothing(index_elements=["message_id"])
-            .returning(m.fact.c.message_id)
-        )
-        stored = set(conn.execute(stmt, rows).scalars())
+    stored = set(bulk.insert_many(conn, m.fact, rows, conflict=["message_id"],
+                                  returning="message_id"))
     return [
         Fact(msg.message_id, msg.case_ref, msg.kind, msg.record, msg.topic, msg.partition,
              msg.offset)

@@ -40,7 +40,7 @@ from hub.store.records import (
     no_links,
 )
 from hub.store.shards import shard_of
-from hub.store.sql import among, chunks, upsert_insert
+from hub.store.sql import among, chunks
 
 log = logging.getLogger(__name__)
 _LOCK = text("SELECT count(pg_advisory_xact_lock(k)) "
@@ -106,18 +106,9 @@ def mark_dirty(conn: Connection, case_refs: Iterable[str], now: datetime) -> Non
     if not refs:
         return
     token = secrets.randbits(62)
-    if conn.dialect.name == "postgresql":
-        bulk.insert_many(conn, m.dirty_case, [{"case_ref": ref, "token": token, "marked_at": now,
-                                               "shard": shard_of(ref)} for ref in refs],
-                         conflict=["case_ref"], update=["token"])
-        return
-    stmt = upsert_insert(conn, m.dirty_case)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["case_ref"],
-        set_={"token": stmt.excluded.token},
-    )
-    conn.execute(stmt, [{"case_ref": ref, "token": token, "marked_at": now,
-                         "shard": shard_of(ref)} for ref in refs])
+    bulk.insert_many(conn, m.dirty_case, [{"case_ref": ref, "token": token, "marked_at": now,
+                                           "shard": shard_of(ref)} for ref in refs],
+                     conflict=["case_ref"], update=["token"])
 
 
 @dataclass(frozen=True)
@@ -317,10 +308,7 @@ def _write_audit(
     rows = [{"at": now, "actor": actor, "action": action, "entity": "case_view",
              "entity_id": c.case_ref, "old": c.old, "new": c.new, "reason": None}
             for c in changes]
-    if conn.dialect.name == "postgresql":
-        bulk.insert_many(conn, m.audit, rows)
-    else:
-        conn.execute(m.audit.insert(), rows)
+    bulk.insert_many(conn, m.audit, rows)
 
 
 def _lock_key(case_ref: str) -> int:
