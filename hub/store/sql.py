@@ -35,7 +35,8 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def among(conn: Connection, column: Column[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+def among(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]
+          ) -> ColumnElement[bool]:
     """``column IN values``; on PostgreSQL ``= ANY(array)``: one parameter, one cached plan."""
     if conn.dialect.name == "postgresql":
         return column == any_(literal(list(values), postgresql.ARRAY(column.type)))

@@ -39,7 +39,7 @@ from hub.store.records import (
     no_derive,
     no_links,
 )
-from hub.store.shards import shard_of
+from hub.store.shards import SHARDS, shard_of
 from hub.store.sql import among, chunks
 
 log = logging.getLogger(__name__)
@@ -134,8 +134,11 @@ def plan_dirty(conn: Connection, rules: Rules, *, limit: int,
     """
     d = m.dirty_case.c
     query = select(d.case_ref, d.token).order_by(d.marked_at, d.case_ref).limit(limit)
-    if shards is not None:
-        query = query.where(among(conn, d.shard, list(shards)))
+    if shards is not None and len(set(shards)) < SHARDS:  # all of them: no filter at all
+        # ``shard + 0``: walk the marks in ``marked_at`` order and skip other shards' marks,
+        # never fetch all of the shards' marks through the shard index and sort them for the
+        # limit (0.76 s a plan with 380k marks pending; the queue grows with the cases)
+        query = query.where(among(conn, d.shard + 0, list(shards)))
     marks = [(ref, int(token)) for ref, token in conn.execute(query).all()]
     changes: list[_Change] = []
     failed: list[str] = []
