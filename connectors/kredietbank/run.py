@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -204,9 +205,8 @@ class KredietbankConnector(Connector):
     async def _one_factuur(self, item: Reader, volgnummer: int | None) -> dict[str, Any] | None:
         """One listed invoice fetched and parsed; a refused one is dead-lettered (None;
         transient errors propagate: the cursor stays before it)."""
-        try:
-            return await self._fetch_factuur(item)
-        except Refused as refused:  # InvoiceRejected names the rule; the UBL is kept whole
+        refused = await self._fetch_factuur(item)
+        if isinstance(refused, Refused):  # InvoiceRejected names the rule; the UBL kept whole
             exc = refused.error
             ident = refused.ident or f"factuur/volgnummer-{volgnummer}"
             log.warning("kredietbank_invoice_refused volgnummer=%s error=%s", volgnummer,
@@ -217,9 +217,10 @@ class KredietbankConnector(Connector):
                 media_type="application/xml" if xml else "application/json",
                 reentry="kredietbank.factuur" if xml else "kredietbank.factuurmelding")
             return None
+        return refused
 
-    async def _fetch_factuur(self, item: Reader) -> dict[str, Any]:
-        """The ``KredietbankFactuur`` of a listing entry (``Refused`` with what was refused)."""
+    async def _fetch_factuur(self, item: Reader) -> dict[str, Any] | Refused:
+        """The ``KredietbankFactuur`` of a listing entry, or what was refused and why."""
         if self.api is None:
             raise UpstreamUnavailable("kredietbank: not connected yet")
         original, ident = _json_bytes(item.data), None
@@ -231,7 +232,7 @@ class KredietbankConnector(Connector):
             return factuur(parse_invoice(reply.body, source=f"kredietbank/{number}"),
                            received_at=datetime.now(UTC))
         except PermanentError as exc:
-            raise Refused(exc, original, ident) from exc
+            return Refused(exc, original, ident)
 
     async def reenter(self, reentry: str, original: bytes) -> list[Routed]:
         """A re-driven mutatie, invoice, listing entry or page through the same translation as
@@ -246,10 +247,10 @@ class KredietbankConnector(Connector):
             return [Routed(topics.KREDIETBANK_FACTUUR, factuur(invoice, received_at=now))]
         if reentry == "kredietbank.factuurmelding":
             entry = Reader.of("listing entry", read_json(original, what="listing entry"))
-            try:
-                return [Routed(topics.KREDIETBANK_FACTUUR, await self._fetch_factuur(entry))]
-            except Refused as refused:
-                raise refused.error from None
+            fetched = await self._fetch_factuur(entry)
+            if isinstance(fetched, Refused):
+                raise fetched.error
+            return [Routed(topics.KREDIETBANK_FACTUUR, fetched)]
         if reentry == "kredietbank.pagina":
             return await self._reenter_page(original)
         return await super().reenter(reentry, original)
@@ -326,12 +327,13 @@ class KredietbankConnector(Connector):
         return demo_partner(runtime)
 
 
-class Refused(Exception):
+@dataclass(frozen=True)
+class Refused:
     """A listing entry's invoice refused: the error, and what to keep (the UBL or the entry)."""
 
-    def __init__(self, error: PermanentError, original: bytes, ident: str | None) -> None:
-        super().__init__(str(error))
-        self.error, self.original, self.ident = error, original, ident
+    error: PermanentError
+    original: bytes
+    ident: str | None
 
 
 def _page_topic(kind: str) -> str:
