@@ -205,9 +205,9 @@ class KredietbankConnector(Connector):
     async def _one_factuur(self, item: Reader, volgnummer: int | None) -> dict[str, Any] | None:
         """One listed invoice fetched and parsed; a refused one is dead-lettered (None;
         transient errors propagate: the cursor stays before it)."""
-        refused = await self._fetch_factuur(item)
-        if isinstance(refused, Refused):  # InvoiceRejected names the rule; the UBL kept whole
-            exc = refused.error
+        fetched = await self._fetch_factuur(item)
+        if isinstance(fetched, Refused):  # InvoiceRejected names the rule; the UBL kept whole
+            refused, exc = fetched, fetched.error
             ident = refused.ident or f"factuur/volgnummer-{volgnummer}"
             log.warning("kredietbank_invoice_refused volgnummer=%s error=%s", volgnummer,
                         str(exc)[:120])
@@ -217,7 +217,7 @@ class KredietbankConnector(Connector):
                 media_type="application/xml" if xml else "application/json",
                 reentry="kredietbank.factuur" if xml else "kredietbank.factuurmelding")
             return None
-        return refused
+        return fetched
 
     async def _fetch_factuur(self, item: Reader) -> dict[str, Any] | Refused:
         """The ``KredietbankFactuur`` of a listing entry, or what was refused and why."""

@@ -2,10 +2,10 @@
 
 PostgreSQL: ``INSERT .. SELECT FROM unnest(arrays)``. SQLAlchemy sends a batch's rows with
 ``RETURNING`` as one multi-row ``VALUES`` statement with a placeholder per value (4,000 for 500
-facts); psycopg then parses that text anew for every batch
-(too long for its statement cache), which cost more than the database's work (issue 24: the
-store took ~2k rows/s). Here each column travels as one array parameter: the statement text is
-short and the same for every batch, so it is parsed once and PostgreSQL plans it once.
+facts); psycopg then parses that text anew for every batch (too long for its statement cache),
+which cost more than the database's work (issue 24: the store took ~2k rows/s). Here each
+column travels as one array parameter: the statement text is short and the same for every
+batch, so it is parsed once and PostgreSQL plans it once.
 
 SQLite: one multi-row ``VALUES`` statement per chunk, as SQLAlchemy's own "insertmanyvalues"
 builds it, but with each column's bind processor looked up once per batch and applied in one
@@ -42,13 +42,8 @@ def insert_many(
               if isinstance(table.c[c].type, JSON) else [row[c] for row in rows]
               for c in columns]
     sources = ", ".join(f"CAST(%b AS {_array_type(conn, table, c)})" for c in columns)
-    action = ("DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
-              if update else "DO NOTHING")
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({sources})"
-    if conflict:
-        sql += f" ON CONFLICT ({', '.join(conflict)}) {action}"
-    if returning is not None:
-        sql += f" RETURNING {returning}"
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({sources})"
+           + _tail(conflict, update, returning))
     # psycopg itself, on this transaction's connection: arrays in binary need no escaping of
     # every quote in the JSON payloads (the text format's cost)
     driver = conn.connection.driver_connection
@@ -63,19 +58,12 @@ def _sqlite_insert_many(
     conflict: Sequence[str], update: Sequence[str], returning: str | None,
 ) -> list[Any]:
     columns = list(rows[0])
-    processors = [table.c[c].type._cached_bind_processor(conn.dialect) for c in columns]
-    values = [[row[c] for c in columns] for row in rows] if not any(processors) else [
-        [value if process is None else process(value)
-         for process, value in zip(processors, (row[c] for c in columns), strict=True)]
-        for row in rows]
+    processors = [(c, table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect))
+                  for c in columns]
+    values = [[row[c] if process is None else process(row[c]) for c, process in processors]
+              for row in rows]
     head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-    tail = ""
-    if conflict:
-        action = ("DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in update)
-                  if update else "DO NOTHING")
-        tail += f" ON CONFLICT ({', '.join(conflict)}) {action}"
-    if returning is not None:
-        tail += f" RETURNING {returning}"
+    tail = _tail(conflict, update, returning)
     one = "(" + ", ".join("?" * len(columns)) + ")"
     per_statement = max(1, SQLITE_MAX_VARIABLES // len(columns))
     driver = conn.connection.driver_connection  # this transaction's sqlite3 connection
@@ -93,6 +81,18 @@ def _sqlite_insert_many(
         finally:
             cur.close()
     return found
+
+
+def _tail(conflict: Sequence[str], update: Sequence[str], returning: str | None) -> str:
+    """The ``ON CONFLICT`` and ``RETURNING`` clauses (the same on both databases)."""
+    tail = ""
+    if conflict:
+        action = ("DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in update)
+                  if update else "DO NOTHING")
+        tail += f" ON CONFLICT ({', '.join(conflict)}) {action}"
+    if returning is not None:
+        tail += f" RETURNING {returning}"
+    return tail
 
 
 def _array_type(conn: Connection, table: Table, column: str) -> str:
