@@ -20,6 +20,7 @@ Plain data: no store, no codec. Facts come as anything with ``message_id``, ``ki
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -92,6 +93,24 @@ def fold(state: CaseState, new: Iterable[FactLike]) -> CaseState | None:
     if k.EXAMEN in added:
         items[k.EXAMEN] = tuple(_slim(exams.deciding(items[k.EXAMEN])))
     return CaseState(items, count, state.named)
+
+
+def basis(state: CaseState) -> bytes:
+    """What the view of ``state`` is made of apart from its fact count: the kept facts per
+    kind, where plain exam results count without their message ids.
+
+    The rules read no exam result's id; the ids only order results that carry no
+    ``bron_versie`` (each its own record: nothing can name it as corrected among them), and
+    the kept ones are already in that order. So two states whose plain results are equal
+    records in equal order have the same view, even when a repeated result (a new id)
+    replaced a kept one. Where a kept result is versioned the ids stay in: they decide which
+    version counts (``corrigeert`` names one by its id).
+    """
+    items = dict(state.items)
+    kept = items.get(k.EXAMEN, ())
+    if all(versions.bron(record) is None for _, record in kept):
+        items[k.EXAMEN] = tuple(("", record) for _, record in kept)
+    return pickle.dumps(sorted(items.items()), pickle.HIGHEST_PROTOCOL)
 
 
 def _slim(items: Iterable[Item]) -> list[Item]:

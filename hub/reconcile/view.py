@@ -66,6 +66,16 @@ class Reconciler:
         other key's facts (``links.linked`` names none)."""
         return self.project(case_ref, state.case_facts(), {})
 
+    def basis(self, state: CaseState) -> bytes:
+        """What a state's view is made of apart from its fact count (``recount``), for
+        ``hub.store.incremental`` to memoise views on: ``fold.basis``."""
+        return fold.basis(state)
+
+    def recount(self, view: dict[str, Any], state: CaseState) -> dict[str, Any]:
+        """A view of a state with equal ``basis`` as the view of ``state``: only ``facts``
+        (``CaseFacts.count``, read by nothing else) differs."""
+        return {**view, "facts": state.count}
+
     def project(self, case_ref: str, cf: CaseFacts,
                 others: dict[str, list[Fact]]) -> dict[str, Any]:
         """The view of ``case_ref`` from its own facts and those of the keys it reads."""

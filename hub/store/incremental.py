@@ -12,10 +12,19 @@ next plan finds no new ids and projects the same state again.
 
 States are kept pickled (a few hundred bytes for a case of exam results, against ~1.5 KiB a
 decoded fact): in this process's memory only, never written anywhere.
+
+Most new facts leave what a view is made of unchanged (an exam result that is not the best one
+of its onderdeel). With each state the cache keeps two digests: of the state's ``basis`` (what
+its view is a function of, apart from what ``recount`` sets: the fact count) and of the view
+text computed from it. When a folded state has the same basis and the stored view is exactly
+that text (its digest matches), the new view is the stored one ``recount`` for the new state,
+and the full rules are not run: a stored view written by anyone else, or a plan that was never
+applied, does not match and takes the rules.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import pickle
 import threading
@@ -29,6 +38,7 @@ from sqlalchemy import Connection, select
 
 from hub.privacy import redact
 from hub.store import models as m
+from hub.store.jsonsafe import RawJson, dumps, loads
 from hub.store.records import Fact, Links
 from hub.store.sql import among, chunks
 
@@ -50,11 +60,20 @@ class Folding(Protocol):
     def view_of_state(self, key: str, state: Any) -> dict[str, Any]:
         """The view of ``key`` from its state (equal to the projection of all its facts)."""
 
+    def basis(self, state: Any) -> bytes:
+        """What ``view_of_state`` reads of ``state`` apart from what ``recount`` sets: equal
+        bases (and key) give views that differ only there."""
+
+    def recount(self, view: dict[str, Any], state: Any) -> dict[str, Any]:
+        """``view``, computed from a state of equal ``basis``, as the view of ``state``."""
+
 
 @dataclass(frozen=True)
 class _Entry:
     ids: array[int]  # fact row ids folded in, sorted
     blob: bytes  # the pickled state
+    basis: bytes = b""  # digest of the state's basis (``Folding.basis``)
+    view: bytes = b""  # digest of the view text computed from the state
 
 
 class StateCache:
@@ -65,6 +84,7 @@ class StateCache:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.folded = self.rebuilt = 0  # projections by each path, for the projector's log
+        self.recounted = 0  # views taken from the stored one (same basis)
 
     def get(self, key: str) -> _Entry | None:
         """The entry of ``key``, or None."""
@@ -74,11 +94,14 @@ class StateCache:
                 self._entries.move_to_end(key)
             return entry
 
-    def put(self, key: str, ids: Sequence[int], state: Any) -> None:
-        """Keep ``state`` as built from the facts with row ids ``ids``."""
+    def put(self, key: str, ids: Sequence[int], state: Any, basis: bytes = b"",
+            view: bytes = b"") -> None:
+        """Keep ``state`` as built from the facts with row ids ``ids``, with the digests of its
+        basis and of the view text computed from it."""
         if self._capacity <= 0:
             return
-        entry = _Entry(array("q", sorted(ids)), pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
+        entry = _Entry(array("q", sorted(ids)), pickle.dumps(state, pickle.HIGHEST_PROTOCOL),
+                       basis, view)
         with self._lock:
             self._entries[key] = entry
             self._entries.move_to_end(key)
@@ -103,31 +126,44 @@ class StateCache:
 class Folded:
     """One chunk through the incremental path: views by key, and the keys left to the full path."""
 
-    views: dict[str, dict[str, Any]]
+    views: dict[str, RawJson]  # canonical view text by key
     full: list[str]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """How one key is projected: its state so far (None: build), fact ids to read, and the
+    kept entry (for its digests)."""
+
+    state: Any
+    wanted: list[int]
+    entry: _Entry | None
 
 
 def fold_chunk(
     conn: Connection, refs: Sequence[str], folding: Folding, states: StateCache, links: Links,
-    failed: list[str], observe: Observe | None = None,
+    failed: list[str], stored: Mapping[str, str], observe: Observe | None = None,
 ) -> Folded:
-    """Views of ``refs`` from their kept states plus their new facts (see the module text)."""
+    """Views of ``refs`` from their kept states plus their new facts (see the module text);
+    ``stored`` holds the stored view text of the keys that have one."""
     ids = _fact_ids(conn, refs)
-    plans: dict[str, tuple[Any, list[int]]] = {}  # key -> (state or None to build, ids to read)
+    plans: dict[str, _Step] = {}
     for ref in refs:
         have = ids.get(ref, [])
         entry = states.get(ref)
         known = set(entry.ids) if entry is not None else set()
         new = [i for i in have if i not in known]
         if entry is None or len(have) - len(new) != len(known):
-            plans[ref] = (None, have)
+            plans[ref] = _Step(None, have, entry)
         else:
-            plans[ref] = (pickle.loads(entry.blob), new)
-    facts = _read(conn, [i for _, wanted in plans.values() for i in wanted])
-    views: dict[str, dict[str, Any]] = {}
+            plans[ref] = _Step(pickle.loads(entry.blob), new, entry)
+    facts = _read(conn, [i for step in plans.values() for i in step.wanted])
+    project = _Projector(folding, states, stored, failed)
+    views = project.views
     full: list[str] = []
     rebuild: list[str] = []
-    for ref, (state, wanted) in plans.items():
+    for ref, step in plans.items():
+        state, wanted = step.state, step.wanted
         mine = [facts[i] for i in wanted]
         if links(ref, mine):
             states.drop(ref)
@@ -137,14 +173,14 @@ def fold_chunk(
         if folded is None:
             rebuild.append(ref)
             continue
-        _project(ref, folded, ids.get(ref, []), folding, states, views, failed)
+        project(ref, folded, ids.get(ref, []), step.entry)
         states.folded += state is not None
         states.rebuilt += state is None
     if rebuild:
         everything = _read(conn, [i for ref in rebuild for i in ids.get(ref, [])])
         for ref in rebuild:
             state = folding.build_state([everything[i] for i in ids.get(ref, [])])
-            _project(ref, state, ids.get(ref, []), folding, states, views, failed)
+            project(ref, state, ids.get(ref, []), plans[ref].entry)
             states.rebuilt += 1
     if observe is not None:
         for ref in views:
@@ -152,23 +188,44 @@ def fold_chunk(
     return Folded(views, full)
 
 
-def _project(ref: str, state: Any, ids: Sequence[int], folding: Folding, states: StateCache,
-             views: dict[str, dict[str, Any]], failed: list[str]) -> None:
-    try:
-        views[ref] = folding.view_of_state(ref, state)
-    except Exception as exc:  # a bug in a projection must not stop the other cases
-        log.error("projection_failed case=%s error=%s: %s", ref, type(exc).__name__,
-                  redact(str(exc))[:200])
-        failed.append(ref)
-        states.drop(ref)
-        return
-    states.put(ref, ids, state)
+class _Projector:
+    """A state's view text: recounted from the stored view where the basis is unchanged and
+    the stored text is the one computed from it, else from the rules; then the state kept."""
+
+    def __init__(self, folding: Folding, states: StateCache, stored: Mapping[str, str],
+                 failed: list[str]) -> None:
+        self.folding, self.states, self.stored, self.failed = folding, states, stored, failed
+        self.views: dict[str, RawJson] = {}
+
+    def __call__(self, ref: str, state: Any, ids: Sequence[int], entry: _Entry | None) -> None:
+        basis = _digest(self.folding.basis(state))
+        stored = self.stored.get(ref)
+        try:
+            if (entry is not None and entry.view and entry.basis == basis and stored is not None
+                    and _digest(stored.encode()) == entry.view):
+                text = RawJson(dumps(self.folding.recount(loads(stored), state)))
+                self.states.recounted += 1
+            else:
+                text = RawJson(dumps(self.folding.view_of_state(ref, state)))
+        except Exception as exc:  # a bug in a projection must not stop the other cases
+            log.error("projection_failed case=%s error=%s: %s", ref, type(exc).__name__,
+                      redact(str(exc))[:200])
+            self.failed.append(ref)
+            self.states.drop(ref)
+            return
+        self.views[ref] = text
+        self.states.put(ref, ids, state, basis, _digest(text.encode()))
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _fact_ids(conn: Connection, refs: Sequence[str]) -> dict[str, list[int]]:
     f = m.fact.c
     out: dict[str, list[int]] = {}
-    for ref, ident in conn.execute(select(f.case_ref, f.id).where(among(conn, f.case_ref, refs))):
+    rows = conn.execute(select(f.case_ref, f.id).where(among(conn, f.case_ref, refs))).all()
+    for ref, ident in rows:  # ``all``: one fetch, not a fetchone per row
         out.setdefault(ref, []).append(int(ident))
     return out
 
@@ -179,7 +236,7 @@ def _read(conn: Connection, ids: Sequence[int]) -> Mapping[int, Fact]:
     for chunk in chunks(sorted(ids)):
         stmt = select(f.id, f.message_id, f.case_ref, f.kind, f.payload, f.source_topic,
                       f.source_partition, f.source_offset).where(among(conn, f.id, chunk))
-        for ident, *row in conn.execute(stmt):
+        for ident, *row in conn.execute(stmt).all():
             out[int(ident)] = Fact(*row)
     return out
 

@@ -102,7 +102,7 @@ def loads(text: str | bytes) -> Any:
         text = text.decode("utf-8")
     if '"$' not in text:
         return json.loads(text)
-    return json.loads(text, object_hook=_untag_unescape if '"$$' in text else _untag)
+    return (_decode_escaped if '"$$' in text else _decode)(text)
 
 
 def _counted_tag(value: Any) -> dict[str, str]:
@@ -172,5 +172,9 @@ def _unescape(key: str) -> str:
     return key[1:] if key.startswith("$$") else key
 
 
+# one decoder each, made once (``json.loads`` with a hook builds a new one every call, ~30% of
+# decoding a fact's payload); decoding holds the GIL throughout, so threads may share them
+_decode = json.JSONDecoder(object_hook=_untag).decode
+_decode_escaped = json.JSONDecoder(object_hook=_untag_unescape).decode
 _counter = threading.local()  # how many values the current dumps call tagged
 _encode = _make_encoder()

@@ -145,9 +145,10 @@ def plan_dirty(conn: Connection, rules: Rules, *, limit: int,
     for chunk in chunks([ref for ref, _ in marks]):
         full: Sequence[str] = chunk
         if rules.folding is not None:  # the projector: kept states plus new facts
+            stored = _stored(conn, chunk)
             folded = fold_chunk(conn, chunk, rules.folding, rules.states, rules.links, failed,
-                                rules.observe)
-            changes.extend(_compare(conn, folded.views, {}))
+                                {ref: text for ref, (text, _) in stored.items()}, rules.observe)
+            changes.extend(_compare(conn, folded.views, {}, stored))
             full = folded.full
         if full:
             changes.extend(_changes(conn, full, rules, MappingProxyType({}), failed))
@@ -227,7 +228,7 @@ def _read_facts(conn: Connection, message_ids: Sequence[str]) -> list[Fact]:
     for chunk in chunks(message_ids):
         stmt = select(f.message_id, f.case_ref, f.kind, f.payload, f.source_topic,
                       f.source_partition, f.source_offset).where(among(conn, f.message_id, chunk))
-        facts.extend(Fact(*row) for row in conn.execute(stmt))
+        facts.extend(Fact(*row) for row in conn.execute(stmt).all())
     return facts
 
 
@@ -255,19 +256,15 @@ def _changes(
     return _compare(conn, computed, near)
 
 
-def _compare(conn: Connection, computed: Mapping[str, dict[str, Any]],
-             near: Mapping[str, frozenset[str]]) -> list[_Change]:
-    """The computed views that differ from the stored ones (as canonical JSON text)."""
+def _compare(conn: Connection, computed: Mapping[str, dict[str, Any] | RawJson],
+             near: Mapping[str, frozenset[str]],
+             stored: Mapping[str, tuple[str, int]] | None = None) -> list[_Change]:
+    """The computed views that differ from the stored ones (as canonical JSON text);
+    ``stored`` as ``_stored`` reads them, read here if not given."""
     if not computed:
         return []
-    v = m.case_view.c
-    stored = {
-        row.case_ref: (row.view, row.version)
-        for row in conn.execute(
-            select(v.case_ref, cast(v.view, Text).label("view"), v.version)
-            .where(among(conn, v.case_ref, list(computed)))
-        )
-    }
+    if stored is None:
+        stored = _stored(conn, list(computed))
     changes = []
     for ref, view in computed.items():
         new = RawJson(dumps(view))
@@ -276,6 +273,14 @@ def _compare(conn: Connection, computed: Mapping[str, dict[str, Any]],
             changes.append(_Change(ref, None if old is None else RawJson(old), version, new,
                                    near.get(ref, frozenset())))
     return changes
+
+
+def _stored(conn: Connection, refs: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Stored view text and version of those of ``refs`` that have a view."""
+    v = m.case_view.c
+    return {row.case_ref: (row.view, int(row.version)) for row in conn.execute(
+        select(v.case_ref, cast(v.view, Text).label("view"), v.version)
+        .where(among(conn, v.case_ref, list(refs)))).all()}
 
 
 def _write_views(conn: Connection, changes: Sequence[_Change], now: datetime) -> None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hub.reconcile.links import derived, linked
 from hub.reconcile.view import default_reconciler
 from hub.store import Fact, InboundMessage, Store
+from hub.store import models as m
 from tests.unit.reconcile_facts import CASE, exam, versioned
 from tests.unit.test_reconcile_households import OTHER, kb_invoice, member
 from tests.unit.test_reconcile_order import history
@@ -93,3 +94,37 @@ def test_cases_are_folded_into_not_re_read(tmp_path: Path) -> None:
     folded, times = _run(f"sqlite:///{tmp_path / 'fold.db'}", batches, folding=True)
     assert folded == full
     assert times >= 4  # the exam cases, at least, in each later batch
+
+
+def test_a_view_whose_basis_is_unchanged_is_recounted_unless_another_writer_changed_it(
+    tmp_path: Path,
+) -> None:
+    """A result that decides nothing (a later fail after a pass) takes the stored view with a
+    new count; a stored view that is not the one this projector computed is recomputed."""
+    results = [exam("p", "LEZEN", DAY), exam("f1", "LEZEN", DAY - timedelta(1), "B1",
+                                              "NIET_GESLAAGD"),
+               exam("f2", "LEZEN", DAY - timedelta(2), "B1", "NIET_GESLAAGD")]
+    store = _store(f"sqlite:///{tmp_path / 'fold.db'}", folding=True)
+    full = _store(f"sqlite:///{tmp_path / 'full.db'}", folding=False)
+    try:
+        def record(fact: Fact) -> None:
+            for s in (store, full):
+                s.record_batch("test", [InboundMessage("t", 0, 0, fact.message_id, CASE,
+                                                       fact.kind, fact.record)])
+                _drain(s)
+
+        record(results[0])
+        record(results[1])
+        assert store._rules.states.recounted == 1
+        assert store.case_view(CASE) == full.case_view(CASE)
+        assert (store.case_view(CASE) or {})["facts"] == 2
+        with store.engine.begin() as conn:  # someone else writes a view the facts do not give
+            conn.execute(m.case_view.update().values(view={**(store.case_view(CASE) or {}),
+                                                           "gemeente": "9999"}))
+        record(results[2])
+        assert store._rules.states.recounted == 1  # not taken from the tampered view
+        assert store.case_view(CASE) == full.case_view(CASE)
+        assert (store.case_view(CASE) or {})["gemeente"] != "9999"
+    finally:
+        store.close()
+        full.close()

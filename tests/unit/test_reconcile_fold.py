@@ -162,3 +162,53 @@ def test_many_results_of_one_case_fold_into_a_handful() -> None:
     assert state is not None and state.count == 200
     assert len(state.items[EXAMEN]) <= 10
     assert _folded(state) == _full(facts)
+
+
+def _without_count(state: fold.CaseState) -> str:
+    view = default_reconciler().view_of_state(CASE, state)
+    return dumps({**view, "facts": None})
+
+
+SEEN_BASES: dict[bytes, str] = {}  # across examples: equal bases from different histories too
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories())
+def test_states_of_equal_basis_have_views_that_differ_only_in_the_fact_count(
+    batches: list[list[Fact]],
+) -> None:
+    seen: list[Fact] = []
+    for batch in batches:
+        seen += batch
+        state = fold.build(seen)
+        view = _without_count(state)
+        assert SEEN_BASES.setdefault(fold.basis(state), view) == view
+        recounted = default_reconciler().recount(
+            {**default_reconciler().view_of_state(CASE, state), "facts": 0}, state)
+        assert dumps(recounted) == _full(seen)
+
+
+def test_a_result_that_decides_nothing_or_repeats_one_leaves_the_basis_as_it_was() -> None:
+    state = fold.build([exam("a", "LEZEN", DAY0 + timedelta(days=2))])
+    before = fold.basis(state)
+    later_fail = fold.fold(state, [exam("b", "LEZEN", DAY0 + timedelta(days=1),
+                                        uitslag="NIET_GESLAAGD")])
+    repeated = fold.fold(state, [exam("c", "LEZEN", DAY0 + timedelta(days=2))])
+    assert later_fail is not None and fold.basis(later_fail) == before
+    assert repeated is not None and fold.basis(repeated) == before  # "c" replaced "a"
+    assert [mid for mid, _ in repeated.items[EXAMEN]] == ["c"]
+    new_onderdeel = fold.fold(state, [exam("d", "SPREKEN", DAY0)])
+    assert new_onderdeel is not None and fold.basis(new_onderdeel) != before
+
+
+def test_message_ids_stay_in_the_basis_where_versions_or_corrections_decide() -> None:
+    def duo(mid: str) -> Fact:
+        return versioned(exam(mid, "LEZEN", DAY0), "duo:examen:1", volgnummer=1, tijdstip=T)
+
+    assert fold.basis(fold.build([duo("a")])) != fold.basis(fold.build([duo("b")]))
+    fix = versioned(exam("fix", "SPREKEN", DAY0, uitslag="NIET_GESLAAGD"), "duo:examen:2",
+                    volgnummer=2, tijdstip=T, corrigeert="a")
+    with_target = fold.build([exam("a", "SPREKEN", DAY0), fix])
+    without = fold.build([exam("z", "SPREKEN", DAY0), fix])
+    assert fold.basis(with_target) != fold.basis(without)
+    assert _without_count(with_target) != _without_count(without)  # "a" is corrected, "z" not
