@@ -63,7 +63,7 @@ class Result:
     hub_seconds: float
     tenths: tuple[float, ...] = ()
     shares: tuple[int, ...] = ()  # projections per worker
-    duplicates: int = 0  # (case, facts) projected by more than one worker
+    duplicates: int = 0  # (case, facts) projected by more than one projector
 
     @property
     def ratio(self) -> float:
@@ -229,15 +229,16 @@ def _vm_hwm(pid: int) -> float:
 
 
 def _shares(folder: Path) -> tuple[tuple[int, ...], int]:
-    """Projections per projector, and (key, facts) pairs projected by more than one of them."""
+    """Projections per worker (its projectors' traces, ``projector-<worker>-<part>.trace``),
+    and (key, facts) pairs projected by more than one projector."""
     per_file: list[set[str]] = []
-    counts: list[int] = []
+    counts: Counter[str] = Counter()
     for path in sorted(folder.glob("*.trace")):
         lines = path.read_text(encoding="utf-8").splitlines()
-        counts.append(len(lines))
+        counts[path.stem.split("-")[1]] += len(lines)
         per_file.append(set(lines))
     seen = Counter(line for lines in per_file for line in lines)
-    return tuple(counts), sum(1 for times in seen.values() if times > 1)
+    return tuple(counts.values()), sum(1 for times in seen.values() if times > 1)
 
 
 def _drop_topics(bootstrap: str, names: list[str]) -> None:
@@ -321,11 +322,16 @@ def _one(broker: EmbeddedBroker, home: str, databases: Databases, n: int, opts: 
     return result
 
 
+def _against(rate: float, ratio: float) -> str:
+    """A baseline's rate and the hub's ratio to it; "skipped" where it was not run."""
+    return f"{rate:>8,.0f}/s, ratio {ratio:5.1%}" if rate else "skipped (--skip)"
+
+
 def describe(r: Result) -> list[str]:
     """The lines ``hub bench`` prints for one size."""
     lines = [f"{r.messages:>9,} messages: hub into store {r.hub_rate:>8,.0f}/s "
-             f"({r.hub_seconds:,.1f} s) | raw loop {r.raw_rate:>8,.0f}/s, ratio {r.ratio:5.1%} | "
-             f"store ceiling {r.ceiling_rate:>8,.0f}/s, ratio {r.ceiling_ratio:5.1%}",
+             f"({r.hub_seconds:,.1f} s) | raw loop {_against(r.raw_rate, r.ratio)} | "
+             f"store ceiling {_against(r.ceiling_rate, r.ceiling_ratio)}",
              f"{'':>19}views current {r.views_lag_s:4.1f}s after the last fact | peak RSS "
              f"worker {r.worker_peak_mib:,.0f} MiB, projector {r.projector_peak_mib:,.0f} MiB"]
     if len(r.tenths) >= 5:

@@ -49,6 +49,8 @@ class Settings:
     projector_cases: int = 200
     projector_busy_share: float = 0.25
     projector: str = "process"
+    projector_processes: int = 2  # with ``process``: the worker's shards split between this many
+    projector_nice: int = 5  # their CPU priority below the worker's (recording first)
     projector_trace: str = ""  # a folder: one line per projection (the bench's duplicate count)
     peildatum: str = "12-31"
     rate_tables: str = ""
@@ -162,6 +164,10 @@ def _check_driver(settings: Settings) -> None:
         raise ConfigurationError("HUB_AGENT_DRIVER: use batch or faust")
     if settings.projector not in ("process", "task"):
         raise ConfigurationError("HUB_PROJECTOR: use process or task")
+    if not 1 <= settings.projector_processes <= 64:
+        raise ConfigurationError("HUB_PROJECTOR_PROCESSES: use 1 to 64")
+    if not 0 <= settings.projector_nice <= 19:
+        raise ConfigurationError("HUB_PROJECTOR_NICE: use 0 to 19")
 
 
 def _check_keys(settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""``hub worker``: the Faust worker process (and, by default, its projector child)."""
+"""``hub worker``: the Faust worker process (and, by default, its projector children)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ def run_worker(settings: Settings) -> None:
     runtime = Runtime(settings, shard_owner=owner)
     runtime.store  # noqa: B018 - migrate and fail fast before joining the group
     app = create_app(runtime)
-    projector = start_projector(settings, owner) if settings.projector == "process" else None
+    parts = settings.projector_processes if settings.projector == "process" else 0
+    projectors = [start_projector(settings, owner, part) for part in range(parts)]
     try:
         Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
                override_logging=False).execute_from_commandline()
     finally:
-        if projector is not None:
+        for projector in projectors:
             stop_projector(projector)

@@ -66,6 +66,8 @@ class BatchRecorder:
                 self._publish_assignment(consumer)
                 batches = self._by_topic(fetched)
                 if batches:
+                    if self.runtime.shard_owner is not None:
+                        self.runtime.shard_owner.recorded()
                     offsets = {tp: records[-1].offset + 1 for tp, records in fetched.items()
                                if records}
                     queued.append((asyncio.ensure_future(self._store(batches)), offsets))

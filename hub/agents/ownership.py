@@ -4,12 +4,16 @@ The worker's recording consumer learns its partitions from the consumer group; a
 fetch it publishes the shards they own (``hub.store.shards.owned_shards``) on the reference
 topic: the subscribed topic with the most partitions (first by name), the same for every
 worker. The projector child reads them before each chunk. Until the first assignment is known
-the projector projects nothing: another worker may own those cases.
+the projector projects nothing: another worker may own those cases. The worker also stamps
+when it last recorded a batch (``recorded``), so its projectors know a burst is on
+(``recording``: ``hub.agents.projector_process`` leaves the CPU and the write lock to the
+worker then).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Iterable
 
 import topics
@@ -17,12 +21,22 @@ from hub.store.shards import SHARDS, owned_shards
 
 
 class ShardOwnership:
-    """Shard flags in shared memory: written by the worker, read by its projector process."""
+    """Shard flags and the last recording time in shared memory: written by the worker, read
+    by its projector processes."""
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         self._flags = context.Array("b", SHARDS + 1, lock=False)  # last slot: known yet?
+        self._recorded_at = context.Value("d", 0.0, lock=False)  # ``time.monotonic``
         self._seen: tuple[int, ...] | None = None
+
+    def recorded(self) -> None:
+        """The worker recorded a batch just now."""
+        self._recorded_at.value = time.monotonic()
+
+    def recording(self, within_s: float) -> bool:
+        """Whether the worker recorded a batch in the last ``within_s`` seconds (a burst)."""
+        return time.monotonic() - self._recorded_at.value < within_s
 
     def publish(self, subscribed: Iterable[str], assigned: Iterable[tuple[str, int]]) -> None:
         """Record the consumer's assignment: (logical topic, partition) pairs of ``subscribed``."""

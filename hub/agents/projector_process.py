@@ -9,6 +9,13 @@ whose view was not written stays marked and is projected again.
 
 The child dies with its worker: Linux delivers SIGTERM to it when the worker dies, even by
 SIGKILL (``PR_SET_PDEATHSIG``), and it also checks its parent between chunks.
+
+A worker starts ``HUB_PROJECTOR_PROCESSES`` of them (default 2), ``HUB_PROJECTOR_NICE`` below
+its CPU priority. Each projects every n-th of the shards the worker owns, always the same ones,
+so no case is in two projectors' shares and each keeps the folded states of its own cases
+(``hub.store.incremental``). While the worker records (a batch within the last interval) each
+takes at most 1/n of its time, so together they write about as much as one would and recording
+keeps the store's write lock; once recording pauses they drain the marks on every core.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from hub.agents.ownership import ShardOwnership
 from hub.errors import TransientError
 from hub.runtime import Runtime, configure_logging
 from hub.settings import Settings
+from hub.store.shards import SHARDS
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +47,16 @@ PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT_S = 10.0
 
 
-def start_projector(settings: Settings, owner: ShardOwnership | None = None) -> BaseProcess:
-    """Start the projector child of this (worker) process; ``stop_projector`` ends it.
+def start_projector(settings: Settings, owner: ShardOwnership | None = None,
+                    part: int = 0) -> BaseProcess:
+    """Start projector ``part`` (of ``HUB_PROJECTOR_PROCESSES``) as a child of this (worker)
+    process; ``stop_projector`` ends it.
 
-    With ``owner`` it projects only the shards the worker owns (``hub.agents.ownership``)."""
+    With ``owner`` it projects only its part of the shards the worker owns
+    (``hub.agents.ownership``, ``part_of``)."""
     process = multiprocessing.get_context("spawn").Process(
-        target=run_projector, args=(settings, os.getpid(), owner), name="hub-projector",
-        daemon=True)
+        target=run_projector, args=(settings, os.getpid(), owner, part),
+        name=f"hub-projector-{part}", daemon=True)
     process.start()
     log.info("projector_started pid=%s", process.pid)
     return process
@@ -61,34 +72,42 @@ def stop_projector(process: BaseProcess) -> None:
         process.join(STOP_TIMEOUT_S)
 
 
-def run_projector(settings: Settings, parent: int, owner: ShardOwnership | None = None) -> None:
+def run_projector(settings: Settings, parent: int, owner: ShardOwnership | None = None,
+                  part: int = 0) -> None:
     """The child's main loop: project dirty cases a chunk at a time until told to stop.
 
-    After each chunk it runs a passive WAL checkpoint: the worker's own store leaves those to
-    this process (a backstop aside), so recording never pays for copying the WAL back. With
+    After each chunk the first projector runs a passive WAL checkpoint: the worker's own store
+    leaves those to it (a backstop aside), so recording never pays for copying the WAL back. With
     ``HUB_PROJECTOR_TRACE`` (a folder) it writes one line per projection (key, facts) into
-    ``<folder>/projector-<pid>.trace``: how the bench counts each worker's share.
+    ``<folder>/projector-<worker pid>-<part>.trace``: how the bench counts each worker's share.
     """
     _die_with(parent)
+    os.nice(settings.projector_nice)
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGINT, _exit)  # Ctrl-C reaches the whole process group
     configure_logging(settings.log_level)
     store = Runtime(settings).store
-    trace = _trace(settings.projector_trace)
+    trace = _trace(settings.projector_trace, parent, part)
     if trace is not None:
         store.observe(lambda key, facts: print(key, facts, file=trace))
-    chunk = settings.projector_cases
+    chunk, parts = settings.projector_cases, settings.projector_processes
     try:
         while os.getppid() == parent:
-            shards = owner.owned() if owner is not None else None
-            if owner is not None and not shards:
+            owned = owner.owned() if owner is not None else None
+            started = time.monotonic()
+            if owner is not None and not (owned and part_of(owned, part, parts)):
                 cases = None  # no assignment yet, or none of the shards are ours
             else:
-                cases = guarded(partial(store.project_pending, chunk, shards))
-            guarded(store.checkpoint)
+                cases = guarded(partial(store.project_pending, chunk,
+                                        part_of(owned, part, parts)))
+            spent = time.monotonic() - started
+            if part == 0:
+                guarded(store.checkpoint)
             if trace is not None:
                 trace.flush()
-            time.sleep(pause(cases or 0, chunk, settings.projector_interval_s))
+            burst = owner is not None and owner.recording(settings.projector_interval_s)
+            time.sleep(pause(cases or 0, chunk, settings.projector_interval_s,
+                             spent * (parts - 1) if burst else 0.0))
     except SystemExit:
         pass
     finally:
@@ -97,11 +116,20 @@ def run_projector(settings: Settings, parent: int, owner: ShardOwnership | None 
             trace.close()
 
 
-def _trace(folder: str) -> TextIO | None:
+def part_of(owned: list[int] | None, part: int, parts: int) -> list[int] | None:
+    """The shards projector ``part`` of ``parts`` projects: every ``parts``-th of ``owned`` (the
+    worker's), or of all shards where there is no ownership (None: the Faust driver). None means
+    all shards, no filter (one projector, no ownership)."""
+    if parts == 1:
+        return owned
+    return list(range(SHARDS) if owned is None else owned)[part::parts]
+
+
+def _trace(folder: str, worker: int, part: int) -> TextIO | None:
     if not folder:
         return None
     Path(folder).mkdir(parents=True, exist_ok=True)
-    return open(Path(folder) / f"projector-{os.getpid()}.trace", "a", encoding="utf-8")
+    return open(Path(folder) / f"projector-{worker}-{part}.trace", "a", encoding="utf-8")
 
 
 def guarded(action: Callable[[], T]) -> T | None:
@@ -115,9 +143,10 @@ def guarded(action: Callable[[], T]) -> T | None:
     return None
 
 
-def pause(cases: int, chunk: int, interval_s: float) -> float:
-    """Seconds to wait: none while a full chunk came back (more is waiting), else the interval."""
-    return 0.0 if cases >= chunk else interval_s
+def pause(cases: int, chunk: int, interval_s: float, others_s: float = 0.0) -> float:
+    """Seconds to wait: the interval after a partial chunk (nothing more is waiting); after a
+    full one none, or during a burst ``others_s`` (the other projectors' turns: 1/n each)."""
+    return others_s if cases >= chunk else interval_s
 
 
 def _die_with(parent: int) -> None:

@@ -31,3 +31,11 @@ def test_ownership_follows_the_reference_topic_of_what_is_subscribed() -> None:
     assert owner.owned() == owned_shards([0], count)
     owner.publish(subscribed, [])  # all partitions revoked
     assert owner.owned() == []
+
+
+def test_the_worker_s_recording_stamp_tells_its_projectors_a_burst_is_on() -> None:
+    owner = ShardOwnership()
+    assert not owner.recording(60.0)  # never recorded
+    owner.recorded()
+    assert owner.recording(60.0)
+    assert not owner.recording(0.0)
