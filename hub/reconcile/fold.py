@@ -9,10 +9,13 @@ folds in only the new ones. ``fold(build(a), b)`` gives a state whose view equal
 
 What is kept: every version of every kind the rules read in full, and of the examenresultaten
 only the current results that decide the view (``exams.deciding``), with only the fields the
-rules read (``exams.READ``), so a case with many exam results holds a handful of small ones.
-A DUO-versioned exam result (``bron_versie``) or one another result claims to correct may
-replace a deciding result by one that was forgotten: then ``fold`` declines and the state is
-rebuilt from all facts (rare: corrections, R21).
+rules read (``exams.READ``), so a case with many exam results holds a handful of small ones,
+plus the partner record keys (``bron_versie.sleutel``) of every exam result seen. A new exam
+result that is the first version of its DUO record folds in like any other (it replaces
+nothing). One that is a later version of a record already seen, a correction
+(``corrigeert``), or the target a correction named may replace a deciding result by one that
+was forgotten: then ``fold`` declines and the state is rebuilt from all facts (rare: DUO
+changes and corrections, R21).
 
 Plain data: no store, no codec. Facts come as anything with ``message_id``, ``kind`` and
 ``record`` (``hub.store.Fact``).
@@ -50,11 +53,14 @@ class CaseState:
 
     ``named`` holds the message ids exam results claim to correct (``bron_versie.corrigeert``):
     such a result arriving later is a correction's target and must not be folded blindly.
+    ``sleutels`` holds the partner record key of every exam result seen, kept or forgotten: a
+    later version of one of those records must not be folded blindly either.
     """
 
     items: Mapping[str, tuple[Item, ...]]
     count: int
     named: frozenset[str] = field(default_factory=frozenset)
+    sleutels: frozenset[str] = field(default_factory=frozenset)
 
     def case_facts(self) -> CaseFacts:
         """The state as the rules read it."""
@@ -70,19 +76,26 @@ def build(facts: Iterable[FactLike]) -> CaseState:
         count += 1
     exam_items = by_kind.pop(k.EXAMEN, [])
     named = frozenset(_corrected(exam_items))
+    sleutels = frozenset(key for _, record in exam_items if (key := _sleutel(record)))
     if exam_items:
         by_kind[k.EXAMEN] = _slim(exams.deciding(versions.current(exam_items)))
-    return CaseState({kind: tuple(items) for kind, items in by_kind.items()}, count, named)
+    return CaseState({kind: tuple(items) for kind, items in by_kind.items()}, count, named,
+                     sleutels)
 
 
 def fold(state: CaseState, new: Iterable[FactLike]) -> CaseState | None:
     """``state`` with the facts ``new`` (not yet in it) added, or None where a rebuild is due."""
     added: dict[str, list[Item]] = {}
     count = state.count
+    sleutels = set(state.sleutels)
     for fact in new:
-        if fact.kind == k.EXAMEN and (versions.bron(fact.record) is not None
-                                      or fact.message_id in state.named):
-            return None  # may replace a deciding result by a forgotten one
+        if fact.kind == k.EXAMEN:
+            key = _sleutel(fact.record)
+            if (fact.message_id in state.named or key in sleutels
+                    or _corrects(fact.record)):
+                return None  # may replace a deciding result by a forgotten one
+            if key:
+                sleutels.add(key)
         added.setdefault(fact.kind, []).append((fact.message_id, fact.record))
         count += 1
     if not added:
@@ -92,7 +105,18 @@ def fold(state: CaseState, new: Iterable[FactLike]) -> CaseState | None:
         items[kind] = (*items.get(kind, ()), *more)
     if k.EXAMEN in added:
         items[k.EXAMEN] = tuple(_slim(exams.deciding(items[k.EXAMEN])))
-    return CaseState(items, count, state.named)
+    return CaseState(items, count, state.named, frozenset(sleutels))
+
+
+def _sleutel(record: Mapping[str, Any]) -> str | None:
+    """The partner record a versioned result is a version of (None: a record of its own)."""
+    b = versions.bron(record)
+    return str(b["sleutel"]) if b and b.get("sleutel") else None
+
+
+def _corrects(record: Mapping[str, Any]) -> bool:
+    b = versions.bron(record)
+    return bool(b and b.get("corrigeert"))
 
 
 def basis(state: CaseState) -> bytes:

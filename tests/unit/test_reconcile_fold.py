@@ -212,3 +212,19 @@ def test_message_ids_stay_in_the_basis_where_versions_or_corrections_decide() ->
     without = fold.build([exam("z", "SPREKEN", DAY0), fix])
     assert fold.basis(with_target) != fold.basis(without)
     assert _without_count(with_target) != _without_count(without)  # "a" is corrected, "z" not
+
+
+def test_the_first_version_of_a_new_duo_record_folds_in_and_a_later_version_asks_for_a_rebuild(
+) -> None:
+    def duo(mid: str, examen: str, n: int, uitslag: str = "GESLAAGD") -> Fact:
+        return versioned(exam(mid, "LEZEN", DAY0 + timedelta(days=n), uitslag=uitslag),
+                         f"duo:examen:{examen}", volgnummer=n, tijdstip=T + timedelta(minutes=n))
+
+    first = [duo("a", "1", 1)]
+    state = fold.build(first)
+    later = fold.fold(state, [duo("b", "2", 2, "NIET_GESLAAGD"), duo("c", "3", 3)])
+    assert later is not None  # new DUO records: nothing they could replace
+    assert _folded(later) == _full([*first, duo("b", "2", 2, "NIET_GESLAAGD"), duo("c", "3", 3)])
+    assert later.sleutels == {"duo:examen:1", "duo:examen:2", "duo:examen:3"}
+    assert fold.fold(later, [duo("d", "2", 4)]) is None  # a later version of a forgotten one
+    assert fold.fold(state, [duo("e", "4", 4), duo("f", "4", 5)]) is None  # two in one batch
