@@ -13,9 +13,10 @@ SIGKILL (``PR_SET_PDEATHSIG``), and it also checks its parent between chunks.
 A worker starts ``HUB_PROJECTOR_PROCESSES`` of them (default 2), ``HUB_PROJECTOR_NICE`` below
 its CPU priority. Each projects every n-th of the shards the worker owns, always the same ones,
 so no case is in two projectors' shares and each keeps the folded states of its own cases
-(``hub.store.incremental``). While the worker records (a batch within the last interval) each
-takes at most 1/n of its time, so together they write about as much as one would and recording
-keeps the store's write lock; once recording pauses they drain the marks on every core.
+(``hub.store.incremental``). While the worker records (a batch within the last interval; the
+batch driver stamps it, with the Faust driver they never rest) each takes at most 1/n of its
+time, so together they write about as much as one would and recording keeps the store's write
+lock; once recording pauses they drain the marks on every core.
 """
 
 from __future__ import annotations

@@ -198,9 +198,9 @@ class _Projector:
         self.views: dict[str, RawJson] = {}
 
     def __call__(self, ref: str, state: Any, ids: Sequence[int], entry: _Entry | None) -> None:
-        basis = _digest(self.folding.basis(state))
         stored = self.stored.get(ref)
         try:
+            basis = _digest(self.folding.basis(state))
             if (entry is not None and entry.view and entry.basis == basis and stored is not None
                     and _digest(stored.encode()) == entry.view):
                 text = RawJson(dumps(self.folding.recount(loads(stored), state)))
