@@ -49,7 +49,7 @@ class Settings:
     projector_cases: int = 200
     projector_busy_share: float = 0.25
     projector: str = "process"
-    projector_processes: int = 2  # with ``process``: the worker's shards split between this many
+    projector_processes: int = 1  # with ``process``: the worker's shards split between this many
     projector_nice: int = 5  # their CPU priority below the worker's (recording first)
     projector_trace: str = ""  # a folder: one line per projection (the bench's duplicate count)
     peildatum: str = "12-31"

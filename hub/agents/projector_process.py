@@ -10,7 +10,7 @@ whose view was not written stays marked and is projected again.
 The child dies with its worker: Linux delivers SIGTERM to it when the worker dies, even by
 SIGKILL (``PR_SET_PDEATHSIG``), and it also checks its parent between chunks.
 
-A worker starts ``HUB_PROJECTOR_PROCESSES`` of them (default 2), ``HUB_PROJECTOR_NICE`` below
+A worker starts ``HUB_PROJECTOR_PROCESSES`` of them (default 1), ``HUB_PROJECTOR_NICE`` below
 its CPU priority. Each projects every n-th of the shards the worker owns, always the same ones,
 so no case is in two projectors' shares and each keeps the folded states of its own cases
 (``hub.store.incremental``). While the worker records (a batch within the last interval; the

@@ -81,6 +81,7 @@ def test_two_projectors_split_the_cases_and_run_below_the_worker_s_priority(
         tmp_path: Path) -> None:
     settings = from_env({"HUB_HOME": str(tmp_path), "HUB_PROJECTOR_INTERVAL_S": "0.05",
                          "HUB_LOG_LEVEL": "WARNING", "HUB_PROJECTOR_NICE": "3",
+                         "HUB_PROJECTOR_PROCESSES": "2",
                          "HUB_PROJECTOR_TRACE": str(tmp_path / "trace")})
     facts = _record_exams(settings, cases=40)
     store = Runtime(settings).store
