@@ -95,12 +95,12 @@ def run_projector(settings: Settings, parent: int, owner: ShardOwnership | None 
     try:
         while os.getppid() == parent:
             owned = owner.owned() if owner is not None else None
+            shards = part_of(owned, part, parts)
             started = time.monotonic()
-            if owner is not None and not (owned and part_of(owned, part, parts)):
+            if owner is not None and not (owned and shards):
                 cases = None  # no assignment yet, or none of the shards are ours
             else:
-                cases = guarded(partial(store.project_pending, chunk,
-                                        part_of(owned, part, parts)))
+                cases = guarded(partial(store.project_pending, chunk, shards))
             spent = time.monotonic() - started
             if part == 0:
                 guarded(store.checkpoint)
