@@ -43,7 +43,7 @@ class Settings:
     worker_web_port: int = 6066
     console_port: int = 8080
     agent_driver: str = "batch"
-    batch_size: int = 500
+    batch_size: int = 2000  # the fetch size of the raw loop too; 500 recorded ~25% slower
     batch_within_s: float = 0.2
     projector_interval_s: float = 0.5
     projector_cases: int = 200

@@ -60,13 +60,13 @@ def current(items: Iterable[tuple[str, T]]) -> list[tuple[str, T]]:
         b = bron(record)
         if b and b.get("corrigeert"):
             groups.union(mid, str(b["corrigeert"]))
-    latest: dict[str, tuple[str, T]] = {}
-    for mid, record in listed:
-        root = groups.find(mid)
+    latest: dict[str, tuple[VersionKey, tuple[str, T]]] = {}
+    for mid, record in listed:  # each version's key made once (a projection asks per kind)
+        root, order = groups.find(mid), version_key(record, mid)
         seen = latest.get(root)
-        if seen is None or version_key(record, mid) > version_key(seen[1], seen[0]):
-            latest[root] = (mid, record)
-    return sorted(latest.values(), key=lambda item: version_key(item[1], item[0]))
+        if seen is None or order > seen[0]:
+            latest[root] = (order, (mid, record))
+    return [item for _, item in sorted(latest.values(), key=lambda kept: kept[0])]
 
 
 def ordered(items: Sequence[tuple[str, T]]) -> list[tuple[str, T]]:

@@ -65,6 +65,15 @@ class HandleResult:
     unstored: list[OutboxMessage]
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A batch decoded and checked, not yet stored (``BatchHandler.decode``)."""
+
+    accepted: list[InboundMessage]
+    refused: list[Refusal]
+    sources: dict[str, RawMessage]  # position -> raw message, for refusing one of ``accepted``
+
+
 _last_batch_at = 0.0  # monotonic time of the last non-empty batch in this process
 
 
@@ -92,27 +101,36 @@ class BatchHandler:
 
     def handle(self, batch: Sequence[RawMessage]) -> HandleResult:
         """Process one batch; never raises."""
+        return self.store(self.decode(batch))
+
+    def decode(self, batch: Sequence[RawMessage]) -> Decoded:
+        """The first half of ``handle``: decode and check, no store access; never raises.
+
+        The batch driver runs it on a thread of its own, beside the store thread's previous
+        batch (``hub.agents.batch``)."""
         global _last_batch_at
         if batch:
             _last_batch_at = time.monotonic()
-        accepted: list[InboundMessage] = []
-        refused: list[Refusal] = []
-        sources: dict[str, RawMessage] = {}
+        decoded = Decoded([], [], {})
         for raw in batch:
             try:
                 inbound = self._decode(raw)
                 if self._check is not None:
                     self._check(inbound)
             except PermanentError as exc:
-                refused.append(self._refusal(raw, exc))
+                decoded.refused.append(self._refusal(raw, exc))
             except Exception as exc:  # a bug in a check must not lose the message
                 log.exception("check_failed position=%s", raw.position)
-                refused.append(self._refusal(raw, exc))
+                decoded.refused.append(self._refusal(raw, exc))
             else:
-                accepted.append(inbound)
-                sources[_position(inbound)] = raw
+                decoded.accepted.append(inbound)
+                decoded.sources[_position(inbound)] = raw
+        return decoded
+
+    def store(self, decoded: Decoded) -> HandleResult:
+        """The second half of ``handle``: one store transaction (split to isolate a fault)."""
         unstored: list[OutboxMessage] = []
-        outcome = self._commit(accepted, refused, sources, unstored)
+        outcome = self._commit(decoded.accepted, decoded.refused, decoded.sources, unstored)
         return HandleResult(outcome, unstored)
 
     def _decode(self, raw: RawMessage) -> InboundMessage:
