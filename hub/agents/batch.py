@@ -44,7 +44,7 @@ class BatchRecorder:
         self.group_id = group_id
         self.send_direct = send_direct
         self.processed = 0
-        self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode")
+        self._decoder: ThreadPoolExecutor | None = None  # one per ``run``
 
     def _consumer(self) -> AIOKafkaConsumer:
         settings = self.runtime.settings
@@ -64,6 +64,7 @@ class BatchRecorder:
         """
         settings = self.runtime.settings
         consumer = self._consumer()
+        decoder = self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode")
         await consumer.start()
         queued: deque[tuple[asyncio.Future[None], Offsets]] = deque()
         try:
@@ -84,7 +85,7 @@ class BatchRecorder:
                     await self._commit(consumer, offsets)
         finally:
             self.runtime.stopping.set()  # a batch paused by a store outage gives up, uncommitted
-            self._decoder.shutdown(wait=False, cancel_futures=True)
+            decoder.shutdown(wait=False, cancel_futures=True)
             await consumer.stop()
 
     def _publish_assignment(self, consumer: AIOKafkaConsumer) -> None:
@@ -107,6 +108,7 @@ class BatchRecorder:
         """One fetch, every topic's share: decoded on the decode thread, then stored as one job of
         the store thread (jobs run in the order the decode thread queues them)."""
         loop = asyncio.get_running_loop()
+        assert self._decoder is not None  # set by ``run``, the only caller
         queued = await loop.run_in_executor(self._decoder, self._decode, batches)
         unstored = await asyncio.wrap_future(queued)
         await self.send_direct(unstored)
