@@ -85,6 +85,7 @@ class StateCache:
         self._lock = threading.Lock()
         self.folded = self.rebuilt = 0  # projections by each path, for the projector's log
         self.recounted = 0  # views taken from the stored one (same basis)
+        self.prefolded = 0  # states folded ahead of their projection (``prefold``)
 
     def get(self, key: str) -> _Entry | None:
         """The entry of ``key``, or None."""
@@ -147,16 +148,7 @@ def fold_chunk(
     """Views of ``refs`` from their kept states plus their new facts (see the module text);
     ``stored`` holds the stored view text of the keys that have one."""
     ids = _fact_ids(conn, refs)
-    plans: dict[str, _Step] = {}
-    for ref in refs:
-        have = ids.get(ref, [])
-        entry = states.get(ref)
-        known = set(entry.ids) if entry is not None else set()
-        new = [i for i in have if i not in known]
-        if entry is None or len(have) - len(new) != len(known):
-            plans[ref] = _Step(None, have, entry)
-        else:
-            plans[ref] = _Step(pickle.loads(entry.blob), new, entry)
+    plans = _plan(refs, ids, states)
     facts = _read(conn, [i for step in plans.values() for i in step.wanted])
     project = _Projector(folding, states, stored, failed)
     views = project.views
@@ -186,6 +178,64 @@ def fold_chunk(
         for ref in views:
             observe(ref, len(ids.get(ref, ())))
     return Folded(views, full)
+
+
+def prefold(
+    conn: Connection, after: int, limit: int, folding: Folding, states: StateCache,
+    links: Links, mine: Callable[[str], bool] | None = None,
+) -> tuple[int, int]:
+    """Fold the facts recorded after row id ``after`` (up to ``limit`` of them, in id order)
+    into the kept states of their keys ahead of those keys' projection: reads only, so no
+    write lock. ``mine`` picks the keys this projector projects (None: all). (The last row id
+    read, how many keys were folded.)
+
+    A state stays what ``fold_chunk`` keeps: the fold of exactly the facts whose ids it holds
+    (a key not held is built from all its facts). The digests of its last computed view stay
+    with it, so its projection recounts that view only if the basis is still the one it had.
+    Keys whose projection reads other keys, and folds that decline, are left to the projection.
+    """
+    f = m.fact.c
+    rows = conn.execute(select(f.id, f.case_ref).where(f.id > after).order_by(f.id)
+                        .limit(limit)).all()
+    if not rows:
+        return after, 0
+    refs = sorted({ref for _, ref in rows if mine is None or mine(ref)})
+    done = 0
+    for chunk in chunks(refs):
+        ids = _fact_ids(conn, chunk)
+        plans = {ref: step for ref, step in _plan(chunk, ids, states).items() if step.wanted}
+        facts = _read(conn, [i for step in plans.values() for i in step.wanted])
+        for ref, step in plans.items():
+            new = [facts[i] for i in step.wanted]
+            if links(ref, new):
+                continue
+            state = (folding.build_state(new) if step.state is None
+                     else folding.fold_state(step.state, new))
+            if state is None:
+                continue
+            entry = step.entry
+            states.put(ref, ids.get(ref, []), state, entry.basis if entry else b"",
+                       entry.view if entry else b"")
+            done += 1
+    states.prefolded += done
+    return int(rows[-1][0]), done
+
+
+def _plan(refs: Sequence[str], ids: Mapping[str, list[int]], states: StateCache
+          ) -> dict[str, _Step]:
+    """Per key: fold its new fact ids into its kept state, or build it from all of them (not
+    held, or a fact it holds is gone)."""
+    plans: dict[str, _Step] = {}
+    for ref in refs:
+        have = ids.get(ref, [])
+        entry = states.get(ref)
+        known = set(entry.ids) if entry is not None else set()
+        new = [i for i in have if i not in known]
+        if entry is None or len(have) - len(new) != len(known):
+            plans[ref] = _Step(None, have, entry)
+        else:
+            plans[ref] = _Step(pickle.loads(entry.blob), new, entry)
+    return plans
 
 
 class _Projector:

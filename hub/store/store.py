@@ -20,7 +20,7 @@ from hub.store.cache import FactCache
 from hub.store.dead_letters import DeadLetter
 from hub.store.digest import content_hash
 from hub.store.engine import SQLITE_CHECKPOINT_PAGES, checkpoint, make_engine, transaction
-from hub.store.incremental import Folding, Observe
+from hub.store.incremental import Folding, Observe, prefold
 from hub.store.migrate import upgrade
 from hub.store.records import (
     BatchOutcome,
@@ -39,6 +39,7 @@ from hub.store.records import (
     no_emitter,
     no_links,
 )
+from hub.store.shards import shard_of
 from hub.store.sql import upsert_insert, utcnow
 
 REBUILD_ACTOR = "store:rebuild_views"
@@ -107,6 +108,22 @@ class Store:
             with transaction(self._engine, write=True) as conn:
                 views.apply_plan(conn, plan, self._rules, now=utcnow())
         return len(plan.marks)
+
+    def prefold(self, after: int, limit: int = 5000, shards: Sequence[int] | None = None
+                ) -> tuple[int, int]:
+        """Fold the facts recorded after row id ``after`` (up to ``limit``; of ``shards`` only,
+        if given) into the projector's kept states, in a read transaction: the work of their
+        projection that needs no write lock, done while the worker holds it
+        (``incremental.prefold``). (The last row id read, how many cases were folded); without
+        folding rules nothing is read."""
+        folding = self._rules.folding
+        if folding is None:
+            return after, 0
+        wanted = None if shards is None else frozenset(shards)
+        mine = None if wanted is None else (lambda ref: shard_of(ref) in wanted)
+        with transaction(self._engine, write=False) as conn:
+            return prefold(conn, after, limit, folding, self._rules.states, self._rules.links,
+                           mine)
 
     def observe(self, observer: Observe) -> None:
         """Tell ``observer`` (key, facts) of every projection this store computes from now on."""
